@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { describeError, isPilotfishError } from '../common/errors.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerUpCommand } from './commands/up.js';
+
+const program = new Command('pilotfish')
+  .description('Makes stateful applications disposable to the scheduler.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerConfigCommands(program);
+registerUpCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const code = isPilotfishError(err) ? ` [${err.code}]` : '';
+  process.stderr.write(`pilotfish: ${describeError(err)}${code}\n`);
+  process.exitCode = 1;
+}

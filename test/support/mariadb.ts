@@ -1,0 +1,103 @@
+import { execa } from 'execa';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { freePort } from './ports.js';
+import { spawnTracked, type TrackedProcess } from './processes.js';
+import { tempDir } from './tmp.js';
+import { waitFor } from './wait.js';
+
+/** A real mariadbd on 127.0.0.1 with a fresh data directory and a small buffer pool. */
+export interface MariadbHandle {
+  port: number;
+  socket: string;
+  dataDir: string;
+  baseDir: string;
+  process: TrackedProcess;
+  /** A root connection over the unix socket (root authenticates by socket). */
+  connect(database?: string): Promise<mysql.Connection>;
+  /** Clean shutdown (SIGTERM), waits for exit. */
+  shutdown(): Promise<void>;
+  /** Starts mariadbd again on the same data directory and port. */
+  restart(): Promise<void>;
+  /** Kills the server and removes its directory. */
+  stop(): Promise<void>;
+}
+
+export interface MariadbOptions {
+  /** Extra server options, e.g. `--log-bin=mysql-bin`, `--server-id=2`. */
+  args?: string[];
+  bufferPool?: string;
+  /** Use an existing data directory instead of initialising one. */
+  dataDir?: string;
+}
+
+export const MARIADBD = process.env.MARIADBD ?? '/usr/sbin/mariadbd';
+
+export async function startMariadb(options: MariadbOptions = {}): Promise<MariadbHandle> {
+  const dir = tempDir('pf-db-');
+  const dataDir = options.dataDir ?? join(dir.path, 'data');
+  const socket = join(dir.path, 'mysqld.sock');
+  const port = await freePort();
+  if (!options.dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    await execa('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+      ...(process.getuid?.() === 0 ? ['--user=root'] : []),
+    ]);
+  }
+  const args = [
+    '--no-defaults',
+    `--datadir=${dataDir}`,
+    `--socket=${socket}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--pid-file=${join(dir.path, 'mysqld.pid')}`,
+    `--log-error=${join(dir.path, 'error.log')}`,
+    `--innodb-buffer-pool-size=${options.bufferPool ?? '32M'}`,
+    '--innodb-log-file-size=48M',
+    '--skip-name-resolve',
+    ...(process.getuid?.() === 0 ? ['--user=root'] : []),
+    ...(options.args ?? []),
+  ];
+  const connect = (database?: string) =>
+    mysql.createConnection({ socketPath: socket, user: 'root', database, multipleStatements: true });
+  const launch = async () => {
+    const proc = spawnTracked(MARIADBD, args, { logFile: join(dir.path, 'stdout.log') });
+    await waitFor(
+      'mariadbd to accept connections',
+      async () => {
+        if (proc.child.exitCode !== null) throw new Error(`mariadbd exited; see ${dir.path}/error.log`);
+        const conn = await connect();
+        await conn.end();
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    return proc;
+  };
+  let current = await launch();
+  return {
+    port,
+    socket,
+    dataDir,
+    baseDir: dir.path,
+    get process() {
+      return current;
+    },
+    connect,
+    async shutdown() {
+      await current.stop(60_000);
+    },
+    async restart() {
+      current = await launch();
+    },
+    async stop() {
+      await current.kill();
+      dir.remove();
+    },
+  };
+}
