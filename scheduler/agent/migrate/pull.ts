@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { type IncomingMessage, request } from 'node:http';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { PilotfishError } from '../../../common/errors.js';
@@ -112,15 +111,7 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
     const res = await get(options);
     if (res.statusCode !== 200) throw await refusal(res);
     const hash = createHash('sha256');
-    let bytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    const guard = new TarGuard();
+    const guard = new TarGuard(hash);
     const tar = execa('tar', ['-x', '-p', '--numeric-owner', '-f', '-', '-C', staging], {
       stdin: 'pipe',
       stdout: 'ignore',
@@ -128,7 +119,7 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
       reject: false,
     });
     try {
-      await pipeline(res, tap, guard, tar.stdin);
+      await pipeline(res, guard, tar.stdin);
     } catch (err) {
       tar.kill('SIGKILL');
       await tar;
@@ -142,7 +133,7 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
     if (expected === undefined) throw fail('the stream ended without its checksum trailer (cut short)', { retryable: true });
     if (expected !== actual) throw fail(`checksum mismatch: source sent ${expected}, received data hashes to ${actual}`, { retryable: true });
     await rename(staging, options.targetDir);
-    return { bytes, entries: guard.entries, sha256: actual };
+    return { bytes: guard.bytes, entries: guard.entries, sha256: actual };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { execa } from 'execa';
 import { verifyMigrationToken } from './token.js';
 
@@ -92,13 +91,6 @@ export class MigrationSource {
     this.active.set(allocId, (this.active.get(allocId) ?? 0) + 1);
     const hash = createHash('sha256');
     let bytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
     const tar = execa('tar', ['--format=gnu', '--numeric-owner', '-C', root, '-cf', '-', '--', ...migratedPaths(root)], {
       stdout: 'pipe',
       stderr: 'pipe',
@@ -106,7 +98,15 @@ export class MigrationSource {
       buffer: { stdout: false, stderr: true },
     });
     res.writeHead(200, { 'content-type': 'application/x-tar', trailer: CHECKSUM_TRAILER });
-    tar.stdout.pipe(tap).pipe(res, { end: false });
+    // Hand-rolled pipe: one handler hashes, counts and forwards, pausing tar while the socket is full.
+    tar.stdout.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (!res.write(chunk)) {
+        tar.stdout.pause();
+        res.once('drain', () => tar.stdout.resume());
+      }
+    });
     let done = false;
     const finish = (ok: boolean, reason?: string): void => {
       if (done) return;
@@ -122,7 +122,7 @@ export class MigrationSource {
         finish(false, 'client closed the connection');
       }
     });
-    void Promise.all([tar, new Promise((resolve) => tap.once('end', resolve))]).then(([result]) => {
+    void Promise.all([tar, new Promise((resolve) => tar.stdout.once('end', resolve))]).then(([result]) => {
       if (result.exitCode !== 0) {
         res.destroy();
         finish(false, `tar exited ${result.exitCode ?? result.signal}: ${String(result.stderr).slice(0, 300)}`);

@@ -1,3 +1,4 @@
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { PilotfishError } from '../../../common/errors.js';
 import { ENTRY_TYPES, checkEntryName, checkHardlinkTarget, checkSymlinkTarget } from './tar-entry-rules.js';
@@ -55,9 +56,18 @@ export class TarGuard extends Transform {
   private ended = false;
   /** Entries accepted so far (for reports and tests). */
   entries = 0;
+  /** Bytes seen so far. */
+  bytes = 0;
+
+  /** `hash`, when given, is fed every byte seen (one pass over the data instead of two stages). */
+  constructor(private readonly hash?: Hash) {
+    super();
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
+      this.hash?.update(chunk);
+      this.bytes += chunk.length;
       this.scan(chunk);
       callback();
     } catch (err) {
