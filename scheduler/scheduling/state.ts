@@ -1,4 +1,4 @@
-import type { Allocation, Job, Node } from '../structs/index.js';
+import type { AllocatedResources, Allocation, Job, Node } from '../structs/index.js';
 
 /**
  * The two small interfaces around the pure core, as in Nomad: a read-only {@link StateSnapshot}
@@ -12,13 +12,23 @@ export interface StateSnapshot {
   job(namespace: string, jobId: string): Job | undefined;
   /** A specific version (needed to tell in-place from destructive updates); `undefined` if unknown. */
   jobVersion(namespace: string, jobId: string, version: number): Job | undefined;
-  /** Every node, in any status; the scheduler filters by status, eligibility and datacenter. */
+  /**
+   * Every node, in any status; the scheduler filters by status, eligibility and datacenter.
+   * Return the same array instance for as long as no node changes, and a new array after any
+   * change (never mutate the array or its nodes in place): the core caches per-node lookups keyed
+   * on the array, which is what keeps large clusters cheap.
+   */
   nodes(): readonly Node[];
   node(nodeId: string): Node | undefined;
   /** Every allocation of the job, terminal ones included (the reconciler needs failed ones). */
   allocsByJob(namespace: string, jobId: string): readonly Allocation[];
   /** Every allocation on the node, terminal ones included; the scheduler ignores terminal ones for capacity. */
   allocsByNode(nodeId: string): readonly Allocation[];
+  /**
+   * Optional index: resources held by the node's non-terminal allocations. When absent the core
+   * sums `allocsByNode`, which is fine for small clusters but quadratic for large plans.
+   */
+  nodeUsage?(nodeId: string): AllocatedResources;
 }
 
 /** Node scoring algorithm (Nomad's `scheduler_algorithm`). */

@@ -1,0 +1,126 @@
+import type { AllocatedResources, Allocation, Node } from '../structs/index.js';
+import { isTerminal } from '../structs/index.js';
+import { nodeTable } from './node-table.js';
+import type { NodeTable } from './node-table.js';
+import type { StateSnapshot } from './state.js';
+
+/**
+ * Per-pass bookkeeping over node indices: capacity and usage in typed arrays (usage computed
+ * lazily, only for nodes a placement actually looks at, then kept up to date as the plan grows),
+ * and the job's proposed allocations (existing ones kept by the plan plus new ones) per node and
+ * per group. Nothing here survives the pass.
+ */
+export class PassContext {
+  readonly table: NodeTable;
+  readonly nodes: readonly Node[];
+  readonly index: Map<string, number>;
+  /** Capacity per node index, three numbers each: cpu MHz, memory MB, disk MB. */
+  readonly cap: Float64Array;
+  /** Usage per node index in the same layout; valid once {@link exhausts} has been called for the node. */
+  readonly used: Float64Array;
+  private readonly usageKnown: Uint8Array;
+  /** Resources freed on a node by this plan's stops, applied when the node's usage is first read. */
+  private readonly freed = new Map<number, AllocatedResources>();
+  /** Proposed allocations of the job per node (all groups). */
+  readonly jobCount: Int32Array;
+  private readonly groupCounts = new Map<string, Int32Array>();
+  /** Proposed allocations of the job: node index and group, keyed by allocation id. */
+  readonly proposed = new Map<string, { nodeIdx: number; group: string }>();
+
+  constructor(private readonly state: StateSnapshot) {
+    this.table = nodeTable(state.nodes());
+    this.nodes = this.table.nodes;
+    this.index = this.table.index;
+    this.cap = this.table.cap;
+    const n = this.nodes.length;
+    this.used = new Float64Array(n * 3);
+    this.usageKnown = new Uint8Array(n);
+    this.jobCount = new Int32Array(n);
+  }
+  /** Allocations of the job per node for one group (created on first use). */
+  groupCount(group: string): Int32Array {
+    let counts = this.groupCounts.get(group);
+    if (!counts) {
+      counts = new Int32Array(this.nodes.length);
+      this.groupCounts.set(group, counts);
+    }
+    return counts;
+  }
+
+  private ensureUsage(i: number): void {
+    if (this.usageKnown[i]) return;
+    const node = this.nodes[i]!;
+    let cpu = 0;
+    let mem = 0;
+    let disk = 0;
+    const known = this.state.nodeUsage?.(node.id);
+    if (known) {
+      cpu = known.cpuMhz;
+      mem = known.memoryMb;
+      disk = known.diskMb;
+    } else {
+      for (const a of this.state.allocsByNode(node.id)) {
+        if (isTerminal(a)) continue;
+        cpu += a.resources.cpuMhz;
+        mem += a.resources.memoryMb;
+        disk += a.resources.diskMb;
+      }
+    }
+    const f = this.freed.get(i);
+    if (f) {
+      cpu -= f.cpuMhz;
+      mem -= f.memoryMb;
+      disk -= f.diskMb;
+    }
+    this.used[i * 3] = cpu;
+    this.used[i * 3 + 1] = mem;
+    this.used[i * 3 + 2] = disk;
+    this.usageKnown[i] = 1;
+  }
+
+  /** Which dimension `ask` would exhaust on node `i`: 0 fits, 1 cpu, 2 memory, 3 disk. */
+  exhausts(i: number, cpu: number, mem: number, disk: number): number {
+    this.ensureUsage(i);
+    const o = i * 3;
+    if (this.used[o]! + cpu > this.cap[o]!) return 1;
+    if (this.used[o + 1]! + mem > this.cap[o + 1]!) return 2;
+    if (this.used[o + 2]! + disk > this.cap[o + 2]!) return 3;
+    return 0;
+  }
+
+  /** Records a new allocation of the plan on node `i`. */
+  place(id: string, i: number, group: string, r: AllocatedResources): void {
+    this.ensureUsage(i);
+    const o = i * 3;
+    this.used[o] = this.used[o]! + r.cpuMhz;
+    this.used[o + 1] = this.used[o + 1]! + r.memoryMb;
+    this.used[o + 2] = this.used[o + 2]! + r.diskMb;
+    this.addProposed(id, i, group);
+  }
+
+  /** Counts an existing, kept allocation of the job as proposed. */
+  addProposed(id: string, i: number, group: string): void {
+    this.jobCount[i] = this.jobCount[i]! + 1;
+    const g = this.groupCount(group);
+    g[i] = g[i]! + 1;
+    this.proposed.set(id, { nodeIdx: i, group });
+  }
+
+  /** Records that the plan stops `alloc`, freeing its resources for later placements. */
+  stop(alloc: Allocation): void {
+    const i = this.index.get(alloc.nodeId);
+    if (i === undefined || isTerminal(alloc)) return;
+    if (this.usageKnown[i]) {
+      const o = i * 3;
+      this.used[o] = this.used[o]! - alloc.resources.cpuMhz;
+      this.used[o + 1] = this.used[o + 1]! - alloc.resources.memoryMb;
+      this.used[o + 2] = this.used[o + 2]! - alloc.resources.diskMb;
+    } else {
+      const f = this.freed.get(i) ?? { cpuMhz: 0, memoryMb: 0, diskMb: 0 };
+      f.cpuMhz += alloc.resources.cpuMhz;
+      f.memoryMb += alloc.resources.memoryMb;
+      f.diskMb += alloc.resources.diskMb;
+      this.freed.set(i, f);
+    }
+  }
+}
