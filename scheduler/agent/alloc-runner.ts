@@ -43,6 +43,7 @@ export class AllocRunner {
   private readonly group: TaskGroup;
   private done: Promise<void> | undefined;
   private stopping = false;
+  private persisting: Promise<void> = Promise.resolve();
 
   constructor(
     private alloc: Allocation,
@@ -99,7 +100,10 @@ export class AllocRunner {
       }
     }
     const report = this.report();
-    void this.persist(report).catch((err: unknown) => this.logger.warn({ err }, 'cannot persist allocation state'));
+    // Writes are chained: two renames of the same temporary file must not interleave.
+    this.persisting = this.persisting
+      .then(() => this.persist(report))
+      .catch((err: unknown) => this.logger.warn({ err }, 'cannot persist allocation state'));
     this.onReport(report);
   }
 

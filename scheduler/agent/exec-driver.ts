@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { PilotfishError } from '../../common/errors.js';
@@ -71,6 +72,19 @@ function makeHandle(pid: number, startTime: string, exited: Promise<TaskExit>): 
 
 /** Starts a task; rejects with PROCESS_FAILED when the command cannot be started at all. */
 export async function startTask(spec: ExecSpec): Promise<TaskHandle> {
+  // The log files are handed to the task as plain file descriptors, not piped through the agent:
+  // a pipe would break (EPIPE) when the agent dies, and tasks must outlive the agent.
+  const stdoutFd = openSync(spec.stdoutFile, 'a');
+  const stderrFd = openSync(spec.stderrFile, 'a');
+  try {
+    return await spawnTask(spec, stdoutFd, stderrFd);
+  } finally {
+    closeSync(stdoutFd);
+    closeSync(stderrFd);
+  }
+}
+
+async function spawnTask(spec: ExecSpec, stdoutFd: number, stderrFd: number): Promise<TaskHandle> {
   const child = execa(spec.command, spec.args, {
     cwd: spec.cwd,
     env: spec.env,
@@ -79,8 +93,9 @@ export async function startTask(spec: ExecSpec): Promise<TaskHandle> {
     cleanup: false,
     reject: false,
     stdin: 'ignore',
-    stdout: { file: spec.stdoutFile, append: true },
-    stderr: { file: spec.stderrFile, append: true },
+    // execa passes a file descriptor number straight to spawn; its types only name 1 and 2.
+    stdout: stdoutFd as 1,
+    stderr: stderrFd as 2,
   });
   const spawned = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid as number));
