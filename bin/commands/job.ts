@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { delay } from '../../common/retry.js';
-import { loadJobFile } from '../../scheduler/api/job-file.js';
+import { readJobFile } from '../../scheduler/api/job-file.js';
+import { parseJobspec } from '../../scheduler/jobspec/index.js';
 import type { Allocation, Evaluation, Job } from '../../scheduler/structs/index.js';
 import { apiClient, type ApiOptions, printJson, printTable, short, when, withApiOptions } from './scheduler-cli.js';
 
@@ -53,8 +54,8 @@ export function registerJobCommands(program: Command): void {
     .argument('<file>', 'job file')
     .option('--detach', 'return after registering, without waiting for the evaluation')
     .action(async (file: string, options: ApiOptions & { detach?: boolean }) => {
-      const spec = await loadJobFile(file);
-      const out = await apiClient(options).post<RegisterResult>('/v1/jobs', { job: spec });
+      const submission = await readJobFile(file);
+      const out = await apiClient(options).post<RegisterResult>('/v1/jobs', submission);
       process.stdout.write(`Job ${out.jobId} registered at version ${out.version}${out.changed ? '' : ' (unchanged)'}; evaluation ${short(out.evalId)}\n`);
       if (!options.detach) await monitor(options, out.evalId);
     });
@@ -63,8 +64,10 @@ export function registerJobCommands(program: Command): void {
     .argument('<file>', 'job file')
     .option('--json', 'print the plan as JSON')
     .action(async (file: string, options: ApiOptions) => {
-      const spec = await loadJobFile(file);
-      const out = await apiClient(options).post<PlanOutput>(`/v1/job/${encodeURIComponent(spec.id)}/plan`, { job: spec });
+      const submission = await readJobFile(file);
+      // Parsed here too, for the job id in the path; the server parses and validates again.
+      const spec = await parseJobspec(submission.jobspec, submission.format, submission.source);
+      const out = await apiClient(options).post<PlanOutput>(`/v1/job/${encodeURIComponent(spec.id)}/plan`, submission);
       if (options.json) printJson(out);
       else {
         process.stdout.write(out.currentVersion === null ? `+ Job: ${spec.id} (new)\n` : `${out.changed ? '+/-' : ''} Job: ${spec.id} (version ${out.currentVersion}${out.changed ? ' → new version' : ', unchanged'})\n`);

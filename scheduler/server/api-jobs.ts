@@ -1,4 +1,6 @@
 import { PilotfishError } from '../../common/errors.js';
+import type { JobSubmission } from '../api/job-file.js';
+import { type JobspecFormat, parseJobspec } from '../jobspec/index.js';
 import type { Allocation, Job, Plan } from '../structs/index.js';
 import type { ServerContext } from './context.js';
 import type { RouteRequest, Router } from './http/router.js';
@@ -8,10 +10,18 @@ function namespaceOf(req: RouteRequest): string {
   return req.query.get('namespace') ?? 'default';
 }
 
-function jobOf(req: RouteRequest): Job {
-  const job = (req.body as { job?: Job } | undefined)?.job;
-  if (!job || typeof job !== 'object') throw new PilotfishError('JOBSPEC_INVALID', 'body.job is missing; send {"job": <parsed job>}');
-  return job;
+const FORMATS: readonly JobspecFormat[] = ['hcl', 'json', 'yaml'];
+
+/** Parses and validates the submitted job file text with the jobspec parser. */
+async function jobOf(req: RouteRequest): Promise<Job> {
+  const body = (req.body ?? {}) as Partial<JobSubmission>;
+  if (typeof body.jobspec !== 'string' || body.jobspec === '') {
+    throw new PilotfishError('JOBSPEC_INVALID', 'body.jobspec must be the text of a job file (with body.format hcl, json or yaml)');
+  }
+  const format = body.format ?? 'hcl';
+  if (!FORMATS.includes(format)) throw new PilotfishError('JOBSPEC_INVALID', `body.format must be one of ${FORMATS.join(', ')} (got ${JSON.stringify(format)})`);
+  const source = typeof body.source === 'string' && body.source !== '' ? body.source.slice(0, 200) : `job.${format}`;
+  return parseJobspec(body.jobspec, format, source);
 }
 
 /** Counts of client statuses per group, for `job status`. */
@@ -53,15 +63,15 @@ export function addJobRoutes(router: Router, ctx: ServerContext): void {
       summary: summary(ctx.store.allocsByJob(job.namespace, job.id)),
     })),
   }));
-  router.add('POST', '/v1/jobs', (req) => ({ body: ctx.jobs.register(jobOf(req)) }));
+  router.add('POST', '/v1/jobs', async (req) => ({ body: ctx.jobs.register(await jobOf(req)) }));
   router.add('GET', '/v1/job/:id', (req) => {
     const job = ctx.store.job(namespaceOf(req), req.params.id as string);
     if (!job) return { status: 404, body: { error: `job ${req.params.id} not found` } };
     const allocs = ctx.store.allocsByJob(job.namespace, job.id);
     return { body: { job, summary: summary(allocs), allocs } };
   });
-  router.add('POST', '/v1/job/:id/plan', (req) => {
-    const job = jobOf(req);
+  router.add('POST', '/v1/job/:id/plan', async (req) => {
+    const job = await jobOf(req);
     if (job.id !== req.params.id) throw new PilotfishError('SCHEDULER_API', `body.job.id ${job.id} differs from the path's ${req.params.id}`);
     const current = ctx.store.job(job.namespace, job.id);
     const out = ctx.jobs.plan(job);

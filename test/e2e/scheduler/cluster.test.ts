@@ -5,7 +5,7 @@ import type { Allocation, Evaluation, Job, Node } from '../../../scheduler/struc
 import { tempDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
 import { type Cluster, HEARTBEAT_GRACE_MS, HEARTBEAT_TTL_MS, startCluster } from './cluster.js';
-import { type TestJob, writeCanonicalJob as writeJob } from './jobs.js';
+import { type TestJob, writeJob } from './jobs.js';
 
 /**
  * The scheduler end to end, with real processes: one server, three agents (racks r1..r3), tasks
@@ -195,6 +195,12 @@ describe('scheduler cluster', () => {
     expect((await cluster.api('/v1/jobs', { token: 'not-the-token' })).status).toBe(403);
     expect((await cluster.api('/v1/node/register', { method: 'POST', body: {}, token: null })).status).toBe(401);
     expect((await cluster.api('/v1/nodes')).status).toBe(200);
+    const bad = await cluster.api<{ error: string }>('/v1/jobs', {
+      method: 'POST',
+      body: { jobspec: 'job "bad" {\n  group "g" {\n    count = -1\n  }\n}\n', format: 'hcl', source: 'bad.hcl' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/count/);
     const wrong = await cluster.cli('job', 'status', '--token', 'wrong-token-value');
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toContain('403');

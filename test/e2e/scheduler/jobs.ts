@@ -39,7 +39,7 @@ ${spread}
     }
 
     reschedule {
-      delay          = "1s"
+      delay          = "5s"
       delay_function = "constant"
       unlimited      = true
     }
@@ -74,55 +74,3 @@ ${env}
   return path;
 }
 
-/** The same job as the scheduler's canonical JSON (what the jobspec parser produces). */
-export function writeCanonicalJob(dir: string, job: TestJob): string {
-  const restart = { attempts: job.restartAttempts ?? 2, intervalMs: 60_000, delayMs: job.restartDelayMs ?? 200, mode: 'fail' };
-  const doc = {
-    namespace: 'default',
-    id: job.id,
-    name: job.id,
-    type: 'service',
-    version: 0,
-    priority: 50,
-    datacenters: ['dc1'],
-    constraints: [],
-    affinities: [],
-    spreads: [],
-    meta: {},
-    stop: false,
-    submitTimeMs: 0,
-    groups: [
-      {
-        name: 'app',
-        count: job.count,
-        constraints: [],
-        affinities: [],
-        spreads: job.spreadOverRacks ? [{ attribute: '${meta.rack}', weight: 100, targets: [] }] : [],
-        restart,
-        reschedule: { attempts: 0, intervalMs: 0, delayMs: 1000, delayFunction: 'constant', maxDelayMs: 0, unlimited: true },
-        update: null,
-        ephemeralDisk: { sizeMb: 50, sticky: false, migrate: false },
-        volumes: {},
-        meta: {},
-        tasks: [
-          {
-            name: 'main',
-            driver: 'exec',
-            config: { command: 'node', args: [join(repoRoot, 'test', 'fixtures', job.fixture), ...(job.args ?? [])] },
-            env: job.env ?? {},
-            resources: { cpuMhz: 100, memoryMb: 64 },
-            restart,
-            constraints: [],
-            affinities: [],
-            volumeMounts: [],
-            killTimeoutMs: 2000,
-            meta: {},
-          },
-        ],
-      },
-    ],
-  };
-  const path = join(dir, `${job.id}.json`);
-  writeFileSync(path, JSON.stringify(doc, null, 2));
-  return path;
-}
