@@ -64,6 +64,8 @@ export interface TaskHookContext {
   readonly task: Task;
   /** The task's environment, which prestart hooks may extend. */
   readonly env: Record<string, string>;
+  /** The program the driver starts; prestart hooks may wrap it (e.g. the volumes hook's mount namespace). */
+  readonly launch: { command: string; args: string[] };
 }
 
 /**

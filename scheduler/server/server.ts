@@ -4,6 +4,8 @@ import type { Logger } from '../../common/logger.js';
 import { AllocService } from './alloc-service.js';
 import { addAllocRoutes } from './api-allocs.js';
 import { addJobRoutes } from './api-jobs.js';
+import { addMigrateRoutes } from './api-migrate.js';
+import { deriveMigrationKey } from '../agent/migrate/migrate-key.js';
 import { addNodeRoutes } from './api-nodes.js';
 import type { ServerConfig } from './config.js';
 import { findNode, type ServerContext } from './context.js';
@@ -63,6 +65,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   addJobRoutes(router, context);
   addNodeRoutes(router, context);
   addAllocRoutes(router, context);
+  addMigrateRoutes(router, context, deriveMigrationKey(config.managementToken));
   const http: Server = createHttpServer(
     router,
     { managementToken: config.managementToken, nodeBySecret: (secret) => store.nodeBySecret(secret) },
