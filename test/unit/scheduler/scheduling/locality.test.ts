@@ -59,7 +59,7 @@ describe('data locality', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const rack = replace(seed, { rackMate: true, sameDc: true }, change);
       expect(rack.node?.id).toBe('mate');
-      const score = rack.placed?.metrics.scoreMetaData.find((m) => m.nodeId === 'mate')?.scores['locality'];
+      const score = rack.placed?.metrics?.scoreMetaData.find((m) => m.nodeId === 'mate')?.scores['locality'];
       expect(localityTier(score ?? -1)).toBe('rack');
       const dc = replace(seed, { rackMate: false, sameDc: true }, change);
       expect(dc.node?.datacenter).toBe('dc1');
