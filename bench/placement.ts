@@ -137,9 +137,7 @@ if (nodes !== undefined) {
 } else {
   const self = fileURLToPath(import.meta.url);
   for (const size of [10_000, 5_000]) {
-    // A larger young generation: the run keeps a million allocation objects alive, and with the
-    // default semi-space every scavenge copies freshly placed allocations around.
-    const out = execFileSync(process.execPath, [...process.execArgv, '--max-semi-space-size=64', self, '--nodes', String(size)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync(process.execPath, [...process.execArgv, self, '--nodes', String(size)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const last = out.trim().split('\n').pop()!;
     console.log(last);
   }

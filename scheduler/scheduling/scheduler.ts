@@ -1,5 +1,5 @@
 import type { AllocMetrics, Allocation, Evaluation, Job, Plan } from '../structs/index.js';
-import { allocName, groupResources, isTerminal } from '../structs/index.js';
+import { allocName, isTerminal } from '../structs/index.js';
 import { PassContext } from './context.js';
 import { reconcile } from './reconcile.js';
 import type { PlacementRequest } from './reconcile.js';
@@ -35,7 +35,10 @@ function push(map: Record<string, Allocation[]>, nodeId: string, alloc: Allocati
   (map[nodeId] ??= []).push(alloc);
 }
 
+const NO_OPTIONS: SelectOptions = Object.freeze({});
+
 function placementOptions(ctx: PassContext, req: PlacementRequest): SelectOptions {
+  if (req.previous === null && req.penaltyNodeIds.length === 0) return NO_OPTIONS;
   const opts: SelectOptions = {};
   if (req.penaltyNodeIds.length > 0) {
     const set = new Set<number>();
@@ -136,7 +139,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       jobId: job.id,
       jobVersion: job.version,
       taskGroup: groupName,
-      resources: groupResources(req.group),
+      resources: { ...stack.ask },
       desiredStatus: 'run',
       desiredDescription: '',
       clientStatus: 'pending',

@@ -41,12 +41,19 @@ export class Harness implements StateSnapshot {
 
   /** Inserts or replaces allocations, keeping the per-job, per-node and usage indexes current. */
   upsertAllocs(allocs: readonly Allocation[]): void {
+    let lastJob = '';
+    let lastNs = '';
+    let jobKey = '';
     for (const a of allocs) {
       const old = this.allocs.get(a.id);
       if (old) this.account(old, -1);
       this.allocs.set(a.id, a);
       this.account(a, 1);
-      const jobKey = `${a.namespace}/${a.jobId}`;
+      if (a.jobId !== lastJob || a.namespace !== lastNs) {
+        lastJob = a.jobId;
+        lastNs = a.namespace;
+        jobKey = `${a.namespace}/${a.jobId}`;
+      }
       let j = this.byJob.get(jobKey);
       if (!j) this.byJob.set(jobKey, (j = []));
       let n = this.byNode.get(a.nodeId);
@@ -135,9 +142,11 @@ export class Harness implements StateSnapshot {
     return this.byNode.get(nodeId)?.slice() ?? [];
   }
   nodeUsage(nodeId: string): AllocatedResources {
-    return this.usage.get(nodeId) ?? { cpuMhz: 0, memoryMb: 0, diskMb: 0 };
+    return this.usage.get(nodeId) ?? NO_USAGE;
   }
 }
+
+const NO_USAGE: AllocatedResources = Object.freeze({ cpuMhz: 0, memoryMb: 0, diskMb: 0 });
 
 /** All allocations a plan places, flattened. */
 export function placedAllocs(plan: Plan): Allocation[] {
