@@ -85,6 +85,7 @@ function quality(state: Harness, specs: Job[], count: number): string {
       byDc.set(dc, (byDc.get(dc) ?? 0) + 1);
     }
     for (const t of targets) worst = Math.max(worst, Math.abs((byDc.get(t.value) ?? 0) - (t.percent / 100) * count));
+    if (process.env['DEBUG_SPREAD']) process.stderr.write(`${spec.id} ${JSON.stringify([...byDc])}\n`);
   }
   return `worst spread-target deviation ${worst.toFixed(1)} of ${count} allocations`;
 }

@@ -84,7 +84,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
   }
   for (const a of allocs) {
     const i = ctx.index.get(a.nodeId);
-    if (i !== undefined && !isTerminal(a) && !stopped.has(a.id)) ctx.addProposed(a.id, i, a.taskGroup);
+    if (i !== undefined && !isTerminal(a) && !stopped.has(a.id)) ctx.addProposed(i, a.taskGroup);
   }
   if (job) {
     for (const a of decided.inPlace) push(plan.nodeInPlaceUpdate, a.nodeId, { ...a, jobVersion: job.version, modifyTimeMs: nowMs });
@@ -153,7 +153,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       createTimeMs: nowMs,
       modifyTimeMs: nowMs,
     };
-    stack.commit(chosen.nodeIdx, alloc.id);
+    stack.commit(chosen.nodeIdx);
     push(plan.nodeAllocation, node.id, alloc);
     if (req.previous) {
       const stoppedPrev = stopped.get(req.previous.id);

@@ -219,8 +219,8 @@ export class GroupStack {
   }
 
   /** Records a placement made from this stack. */
-  commit(nodeIdx: number, allocId: string): void {
-    this.ctx.place(allocId, nodeIdx, this.group.name, this.ask);
+  commit(nodeIdx: number): void {
+    this.ctx.place(nodeIdx, this.group.name, this.ask);
     this.distinct.commit(nodeIdx);
     this.spread.commit(nodeIdx);
   }

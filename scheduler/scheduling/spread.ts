@@ -57,9 +57,9 @@ export class SpreadScorer {
         desired = new Float64Array(Math.max(buckets, 1)).fill(group.count / Math.max(buckets, 1));
       }
       const used = new Float64Array(desired.length);
-      for (const p of ctx.proposed.values()) {
-        if (p.group !== group.name) continue;
-        const v = col.valueOf[p.nodeIdx]!;
+      for (let k = 0; k < ctx.proposedNode.length; k++) {
+        if (ctx.proposedGroup[k] !== group.name) continue;
+        const v = col.valueOf[ctx.proposedNode[k]!]!;
         const b = v >= 0 ? bucketOf[v]! : -1;
         if (b >= 0) used[b] = used[b]! + 1;
       }
