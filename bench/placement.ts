@@ -99,7 +99,7 @@ interface Figures {
 }
 
 function runOne(nodeCount: number, jobs: number, count: number): Figures {
-  const state = new Harness();
+  const state = new Harness({ recordPlans: false });
   for (const n of cluster(nodeCount)) state.upsertNode(n);
   const racks = Math.ceil(nodeCount / NODES_PER_RACK);
   const specs = Array.from({ length: jobs }, (_, j) => job(j, count, racks));

@@ -25,6 +25,9 @@ export class Harness implements StateSnapshot {
   readonly evals: Evaluation[] = [];
   private evalCounter = 0;
 
+  /** `recordPlans: false` keeps memory flat in benchmarks that place a million allocations. */
+  constructor(private readonly options: { recordPlans?: boolean } = {}) {}
+
   upsertNode(node: Node): void {
     this.nodeMap.set(node.id, node);
     this.nodeList = null;
@@ -116,7 +119,7 @@ export class Harness implements StateSnapshot {
   /** Runs the scheduler for `evaluation`, records the plan, applies it unless `apply` is false. */
   process(evaluation: Evaluation, options: ScheduleOptions, apply = true): Plan {
     const plan = schedule(this, evaluation, options);
-    this.plans.push(plan);
+    if (this.options.recordPlans !== false) this.plans.push(plan);
     if (apply) this.applyPlan(plan);
     return plan;
   }
