@@ -43,12 +43,12 @@ export class Harness implements StateSnapshot {
   }
 
   /** Inserts or replaces allocations, keeping the per-job, per-node and usage indexes current. */
-  upsertAllocs(allocs: readonly Allocation[]): void {
+  upsertAllocs(allocs: readonly Allocation[], knownNew = false): void {
     let lastJob = '';
     let lastNs = '';
     let jobKey = '';
     for (const a of allocs) {
-      const old = this.allocs.get(a.id);
+      const old = knownNew ? undefined : this.allocs.get(a.id);
       if (old) this.account(old, -1);
       this.allocs.set(a.id, a);
       this.account(a, 1);
@@ -88,7 +88,7 @@ export class Harness implements StateSnapshot {
   applyPlan(plan: Plan): void {
     for (const list of Object.values(plan.nodeUpdate)) this.upsertAllocs(list);
     for (const list of Object.values(plan.nodeInPlaceUpdate)) this.upsertAllocs(list);
-    for (const list of Object.values(plan.nodeAllocation)) this.upsertAllocs(list);
+    for (const list of Object.values(plan.nodeAllocation)) this.upsertAllocs(list, true);
     this.upsertAllocs(plan.attributeUpdates);
     this.evals.push(...plan.followupEvals);
   }
