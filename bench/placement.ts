@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Job, Node } from '../scheduler/structs/index.js';
-import { Harness, placedAllocs } from '../scheduler/scheduling/testing/harness.js';
+import { Harness } from '../scheduler/scheduling/testing/harness.js';
 import { mockGroup, mockJob, mockNode, mockTask } from '../scheduler/scheduling/testing/mock.js';
 
 /**
@@ -50,8 +50,8 @@ function job(j: number, count: number, racks: number): Job {
     { attribute: '${node.class}', operator: '!=' as const, value: 'storage' },
     { attribute: '${attr.kernel.name}', operator: 'regexp' as const, value: '^lin' },
   ];
-  // at least 1.5× the slots the job needs, so distinct_property binds but never makes a job infeasible
-  const perRack = Math.ceil((count * 1.5) / racks);
+  // twice the slots the job needs, so distinct_property binds but never makes a job infeasible
+  const perRack = Math.ceil((count * 2) / racks);
   return mockJob({
     id: `job-${j}`,
     name: `job-${j}`,
@@ -73,6 +73,36 @@ function job(j: number, count: number, racks: number): Job {
   });
 }
 
+/**
+ * A fixed loop of 1e8 float operations, timed: it takes about 100 ms on a current x86 core, so it
+ * tells how fast (or how contended) the machine that produced the figures was.
+ */
+function calibrationMs(): number {
+  const started = process.hrtime.bigint();
+  const a = new Float64Array(5000);
+  let s = 0;
+  for (let k = 0; k < 20_000; k++) for (let i = 0; i < 5000; i++) s += a[i]! * 1.0001 + i;
+  if (s < 0) process.stderr.write('');
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+}
+
+/** Placement quality: worst deviation from the spread targets over the targeted jobs, in allocations. */
+function quality(state: Harness, specs: Job[], count: number): string {
+  let worst = 0;
+  for (const spec of specs) {
+    const targets = spec.groups[0]!.spreads[0]!.targets;
+    if (targets.length === 0) continue;
+    const byDc = new Map<string, number>();
+    for (const a of state.allocsByJob('default', spec.id)) {
+      const dc = state.node(a.nodeId)!.datacenter;
+      byDc.set(dc, (byDc.get(dc) ?? 0) + 1);
+    }
+    for (const t of targets) worst = Math.max(worst, Math.abs((byDc.get(t.value) ?? 0) - (t.percent / 100) * count));
+    if (process.env['DEBUG_SPREAD']) process.stderr.write(`${spec.id} ${JSON.stringify([...byDc])}\n`);
+  }
+  return `worst spread-target deviation ${worst.toFixed(1)} of ${count} allocations`;
+}
+
 interface Figures {
   nodes: number;
   placements: number;
@@ -82,21 +112,32 @@ interface Figures {
 }
 
 function runOne(nodeCount: number, jobs: number, count: number): Figures {
-  const state = new Harness();
+  const state = new Harness({ recordPlans: false });
   for (const n of cluster(nodeCount)) state.upsertNode(n);
   const racks = Math.ceil(nodeCount / NODES_PER_RACK);
   const specs = Array.from({ length: jobs }, (_, j) => job(j, count, racks));
   let placements = 0;
   let failedGroups = 0;
+  const cpuStart = process.cpuUsage();
   const started = process.hrtime.bigint();
+  let applyNs = 0n;
   for (let j = 0; j < jobs; j++) {
     const spec = specs[j]!;
     state.upsertJob(spec);
-    const plan = state.process(state.evalFor(spec), { nowMs: 1_700_000_000_000, seed: j + 1 });
-    placements += placedAllocs(plan).length;
+    const plan = state.process(state.evalFor(spec), { nowMs: 1_700_000_000_000, seed: j + 1 }, false);
+    const applyStart = process.hrtime.bigint();
+    state.applyPlan(plan);
+    applyNs += process.hrtime.bigint() - applyStart;
+    for (const list of Object.values(plan.nodeAllocation)) placements += list.length;
     failedGroups += Object.keys(plan.failedTgAllocs).length;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  process.stderr.write(
+    `nodes=${nodeCount}: cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user+system, all threads incl. GC) over ` +
+      `${seconds.toFixed(2)} s wall, of which applying plans to the in-memory state ${(Number(applyNs) / 1e9).toFixed(2)} s; ` +
+      `${quality(state, specs, count)}; calibration loop ${calibrationMs()} ms\n`,
+  );
   if (failedGroups > 0) process.stderr.write(`warning: ${failedGroups} groups had placements that found no node\n`);
   return {
     nodes: nodeCount,

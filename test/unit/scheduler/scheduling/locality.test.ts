@@ -1,71 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import { localityTier } from '../../../../scheduler/scheduling/locality.js';
 import { Harness, placedAllocs } from '../../../../scheduler/scheduling/testing/harness.js';
-import { mockGroup, mockJob, mockNode, mockTask } from '../../../../scheduler/scheduling/testing/mock.js';
-import type { Job, Node } from '../../../../scheduler/structs/index.js';
+import { mockGroup, mockJob, mockNode } from '../../../../scheduler/scheduling/testing/mock.js';
 
-/**
- * Data that follows its allocation: sticky keeps the previous node on updates (Nomad #5856), and a
- * migrating allocation whose node is drained or lost goes to the closest node: same rack, then
- * same datacenter, then anywhere.
- */
-
-function cluster(h: Harness, opts: { rackMate: boolean; sameDc: boolean }): Node {
-  const prev = mockNode({ id: 'prev', meta: { rack: 'r1' } });
-  h.upsertNode(prev);
-  if (opts.rackMate) h.upsertNode(mockNode({ id: 'mate', meta: { rack: 'r1' } }));
-  if (opts.sameDc) for (let i = 0; i < 4; i++) h.upsertNode(mockNode({ id: `dc1-r2-${i}`, meta: { rack: 'r2' } }));
-  for (let i = 0; i < 12; i++) h.upsertNode(mockNode({ id: `dc2-${i}`, datacenter: 'dc2', meta: { rack: `x${i}` } }));
-  return prev;
-}
-
-function job(version = 0, env: Record<string, string> = {}): Job {
-  return mockJob({
-    version,
-    datacenters: ['dc1', 'dc2'],
-    groups: [mockGroup({ count: 1, ephemeralDisk: { sizeMb: 100, sticky: true, migrate: true }, tasks: [mockTask({ env })] })],
-  });
-}
-
-/** Places the job on `prev` (the only eligible node at first), then applies `change` and replans. */
-function replace(seed: number, opts: { rackMate: boolean; sameDc: boolean }, change: 'drain' | 'down' | 'update') {
-  const h = new Harness();
-  const prev = cluster(h, opts);
-  for (const node of h.nodes()) if (node.id !== 'prev') h.upsertNode({ ...node, schedulingEligibility: 'ineligible' });
-  const j = job();
-  h.upsertJob(j);
-  h.process(h.evalFor(j), { nowMs: 0, seed });
-  for (const node of h.nodes()) if (node.id !== 'prev') h.upsertNode({ ...node, schedulingEligibility: 'eligible' });
-  if (change === 'drain') h.upsertNode({ ...prev, drain: { deadlineMs: 0, startedAtMs: 1 }, schedulingEligibility: 'ineligible' });
-  if (change === 'down') h.upsertNode({ ...prev, status: 'down' });
-  const next = change === 'update' ? job(1, { V: '1' }) : j;
-  h.upsertJob(next);
-  const trigger = change === 'update' ? 'job-register' : change === 'drain' ? 'node-drain' : 'node-update';
-  const plan = h.process(h.evalFor(next, trigger, 1000), { nowMs: 1000, seed: seed + 100 });
-  const [placed] = placedAllocs(plan);
-  return { placed, node: placed ? h.node(placed.nodeId) : undefined };
-}
-
-describe('data locality', () => {
-  it('StickyDisk_destructiveUpdate_keepsThePreviousNode', () => {
-    for (let seed = 1; seed <= 20; seed++) {
-      const { placed } = replace(seed, { rackMate: true, sameDc: true }, 'update');
-      expect(placed?.nodeId).toBe('prev');
-      expect(placed?.previousAllocation).not.toBe('');
+describe('data locality and host volumes', () => {
+  it('Migrate_drainedNode_replacementStaysInTheSameRack', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const h = new Harness();
+      // three racks of three nodes in two datacenters
+      for (let i = 0; i < 9; i++) h.upsertNode(mockNode({ id: `n${i}`, datacenter: i < 6 ? 'dc1' : 'dc2', meta: { rack: `r${Math.floor(i / 3)}` } }));
+      const job = mockJob({ groups: [mockGroup({ ephemeralDisk: { sizeMb: 300, sticky: false, migrate: true } })] });
+      h.upsertJob(job);
+      const [first] = placedAllocs(h.process(h.evalFor(job), { nowMs: 0, seed }));
+      const node = h.node(first!.nodeId)!;
+      h.upsertNode({ ...node, drain: { deadlineMs: 0, startedAtMs: 0 }, schedulingEligibility: 'ineligible' });
+      const [moved] = placedAllocs(h.process(h.evalFor(job, 'node-drain'), { nowMs: 1, seed: seed + 10 }));
+      expect(moved!.nodeId).not.toBe(node.id);
+      expect(h.node(moved!.nodeId)!.meta['rack']).toBe(node.meta['rack']);
+      expect(moved!.metrics!.scoreMetaData[0]!.scores['locality']).toBe(0.75);
     }
   });
 
-  it.each(['drain', 'down'] as const)('MigrateDisk_%s_prefersRackMateThenDatacenterThenElsewhere', (change) => {
-    for (let seed = 1; seed <= 20; seed++) {
-      const rack = replace(seed, { rackMate: true, sameDc: true }, change);
-      expect(rack.node?.id).toBe('mate');
-      const score = rack.placed?.metrics?.scoreMetaData.find((m) => m.nodeId === 'mate')?.scores['locality'];
-      expect(localityTier(score ?? -1)).toBe('rack');
-      const dc = replace(seed, { rackMate: false, sameDc: true }, change);
-      expect(dc.node?.datacenter).toBe('dc1');
-      expect(dc.node?.id).not.toBe('prev');
-      const far = replace(seed, { rackMate: false, sameDc: false }, change);
-      expect(far.node?.datacenter).toBe('dc2');
-    }
+  it('HostVolume_missingOnNode_filtersTheNode', () => {
+    const h = new Harness();
+    h.upsertNode(mockNode({ id: 'plain' }));
+    h.upsertNode(mockNode({ id: 'storage', hostVolumes: { data: { path: '/srv/data', readOnly: false } } }));
+    const job = mockJob({ groups: [mockGroup({ count: 2, volumes: { d: { type: 'host', source: 'data', readOnly: false } } })] });
+    h.upsertJob(job);
+    const plan = h.process(h.evalFor(job), { nowMs: 0, seed: 1 });
+    expect(placedAllocs(plan).map((a) => a.nodeId)).toEqual(['storage', 'storage']);
+  });
+
+  it('InPlaceUpdate_nodeNoLongerSatisfiesConstraint_becomesDestructive', () => {
+    const h = new Harness();
+    h.upsertNode(mockNode({ id: 'a', nodeClass: 'old' }));
+    h.upsertNode(mockNode({ id: 'b', nodeClass: 'new' }));
+    const job = mockJob({ constraints: [{ attribute: '${node.class}', operator: '=', value: 'old' }] });
+    h.upsertJob(job);
+    h.process(h.evalFor(job), { nowMs: 0, seed: 1 });
+    const v1 = { ...job, version: 1, constraints: [{ attribute: '${node.class}', operator: '=' as const, value: 'new' }] };
+    h.upsertJob(v1);
+    const plan = h.process(h.evalFor(v1), { nowMs: 1, seed: 2 });
+    expect(placedAllocs(plan).map((a) => a.nodeId)).toEqual(['b']);
+    expect(plan.annotations.desiredTgUpdates['web']?.destructiveUpdate).toBe(1);
   });
 });
