@@ -148,6 +148,28 @@ describe('scheduler cluster', () => {
     expect(after.every((a) => a.taskStates.main?.restarts === 0)).toBe(true);
   });
 
+  it('Node_drain_movesAllocationsOffAndCompletes', async () => {
+    const nodes = (await cluster.api<Node[]>('/v1/nodes')).body;
+    const first = nodes.find((n) => n.name === 'node-1') as Node;
+    const onFirst = running(await allocsOf('web')).filter((a) => a.nodeId === first.id);
+    expect(onFirst.length).toBeGreaterThan(0);
+    const drained = await cluster.cli('node', 'drain', 'node-1', '--enable');
+    expect(drained.exitCode, drained.stderr).toBe(0);
+    await waitFor('allocations moved off node-1', async () => {
+      const list = running(await allocsOf('web'));
+      return list.length === 3 && list.every((a) => a.nodeId !== first.id);
+    });
+    const done = await waitFor('drain complete', async () => {
+      const node = (await cluster.api<{ node: Node }>(`/v1/node/${first.id}`)).body.node;
+      return node.drain === null ? node : undefined;
+    });
+    expect(done.schedulingEligibility).toBe('ineligible');
+    const status = JSON.parse((await cluster.cli('node', 'status', '--json')).stdout) as Node[];
+    expect(status.find((n) => n.id === first.id)?.schedulingEligibility).toBe('ineligible');
+    const enabled = await cluster.cli('node', 'eligibility', 'node-1', '--enable');
+    expect(enabled.exitCode, enabled.stderr).toBe(0);
+  });
+
   it('Scheduler_agentKilled_nodeDownAndAllocReplaced', async () => {
     const allocs = running(await allocsOf('web'));
     const victim = allocs.find((a) => nodeRack.get(a.nodeId) === 'r3') as Allocation;
