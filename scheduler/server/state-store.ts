@@ -36,6 +36,12 @@ const COMPACT_AFTER_OPS = 2_000;
 
 const jobKey = (namespace: string, id: string) => `${namespace}/${id}`;
 
+function indexOf<V>(table: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let inner = table.get(key);
+  if (!inner) table.set(key, (inner = new Map()));
+  return inner;
+}
+
 /** In-memory tables plus the durable log underneath them. */
 export class StateStore extends EventEmitter {
   private readonly jobVersions = new Map<string, Job[]>();
@@ -43,6 +49,8 @@ export class StateStore extends EventEmitter {
   private readonly secrets = new Map<string, string>();
   private readonly allocTable = new Map<string, Allocation>();
   private readonly evalTable = new Map<string, Evaluation>();
+  private readonly byNode = new Map<string, Map<string, Allocation>>();
+  private readonly byJob = new Map<string, Map<string, Allocation>>();
   /** Last index at which an allocation of a node changed: agents long-poll on it. */
   private readonly nodeAllocIndex = new Map<string, number>();
   /** Raised by every applied op. */
@@ -90,6 +98,9 @@ export class StateStore extends EventEmitter {
     for (const alloc of op.allocs ?? []) {
       const before = this.allocTable.get(alloc.id);
       this.allocTable.set(alloc.id, alloc);
+      if (before) indexOf(this.byNode, before.nodeId).delete(alloc.id);
+      indexOf(this.byNode, alloc.nodeId).set(alloc.id, alloc);
+      indexOf(this.byJob, jobKey(alloc.namespace, alloc.jobId)).set(alloc.id, alloc);
       this.nodeAllocIndex.set(alloc.nodeId, this.index);
       if (before && before.nodeId !== alloc.nodeId) this.nodeAllocIndex.set(before.nodeId, this.index);
     }
@@ -161,11 +172,11 @@ export class StateStore extends EventEmitter {
   }
 
   allocsByJob(namespace: string, jobId: string): Allocation[] {
-    return this.allocs().filter((a) => a.namespace === namespace && a.jobId === jobId);
+    return [...(this.byJob.get(jobKey(namespace, jobId))?.values() ?? [])];
   }
 
   allocsByNode(nodeId: string): Allocation[] {
-    return this.allocs().filter((a) => a.nodeId === nodeId);
+    return [...(this.byNode.get(nodeId)?.values() ?? [])];
   }
 
   /** Index of the last change to an allocation on `nodeId` (0 when none). */
