@@ -130,6 +130,20 @@ describe('scheduler cluster', () => {
     for (const pid of pidsBefore) expect(() => process.kill(pid, 0)).not.toThrow();
   });
 
+  it('Scheduler_serverKilledRightAfterAck_jobSurvivesAndIsPlaced', async () => {
+    const file = writeJob(dir.path, { id: 'acked', count: 2, fixture: 'forever.mjs' });
+    const out = await cluster.cli('job', 'run', '--detach', file);
+    expect(out.exitCode, out.stderr).toBe(0);
+    await cluster.server.kill(); // at once: the evaluation may not have run yet
+    await cluster.startServer();
+    const job = await cluster.api<{ job: Job }>('/v1/job/acked');
+    expect(job.status).toBe(200);
+    expect(job.body.job.version).toBe(0);
+    await waitFor('acked job placed after the restart', async () => running(await allocsOf('acked')).length === 2);
+    expect((await cluster.cli('job', 'stop', 'acked')).exitCode).toBe(0);
+    await waitFor('acked job stopped', async () => running(await allocsOf('acked')).length === 0);
+  });
+
   it('Agent_restarted_reattachesToRunningTasks', async () => {
     const before = running(await allocsOf('web'));
     const onFirst = before.filter((a) => a.nodeName === 'node-1');
