@@ -84,6 +84,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     address,
     context,
     async close() {
+      if (stop.signal.aborted) return;
       stop.abort();
       broker.close();
       heartbeats.close();
