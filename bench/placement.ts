@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Job, Node } from '../scheduler/structs/index.js';
-import { Harness, placedAllocs } from '../scheduler/scheduling/testing/harness.js';
+import { Harness } from '../scheduler/scheduling/testing/harness.js';
 import { mockGroup, mockJob, mockNode, mockTask } from '../scheduler/scheduling/testing/mock.js';
 
 /**
@@ -50,8 +50,8 @@ function job(j: number, count: number, racks: number): Job {
     { attribute: '${node.class}', operator: '!=' as const, value: 'storage' },
     { attribute: '${attr.kernel.name}', operator: 'regexp' as const, value: '^lin' },
   ];
-  // at least 1.5× the slots the job needs, so distinct_property binds but never makes a job infeasible
-  const perRack = Math.ceil((count * 1.5) / racks);
+  // twice the slots the job needs, so distinct_property binds but never makes a job infeasible
+  const perRack = Math.ceil((count * 2) / racks);
   return mockJob({
     id: `job-${j}`,
     name: `job-${j}`,
@@ -73,6 +73,23 @@ function job(j: number, count: number, racks: number): Job {
   });
 }
 
+/** Placement quality: worst deviation from the spread targets over the targeted jobs, in allocations. */
+function quality(state: Harness, specs: Job[], count: number): string {
+  let worst = 0;
+  for (const spec of specs) {
+    const targets = spec.groups[0]!.spreads[0]!.targets;
+    if (targets.length === 0) continue;
+    const byDc = new Map<string, number>();
+    for (const a of state.allocsByJob('default', spec.id)) {
+      const dc = state.node(a.nodeId)!.datacenter;
+      byDc.set(dc, (byDc.get(dc) ?? 0) + 1);
+    }
+    for (const t of targets) worst = Math.max(worst, Math.abs((byDc.get(t.value) ?? 0) - (t.percent / 100) * count));
+    if (process.env['DEBUG_SPREAD']) process.stderr.write(`${spec.id} ${JSON.stringify([...byDc])}\n`);
+  }
+  return `worst spread-target deviation ${worst.toFixed(1)} of ${count} allocations`;
+}
+
 interface Figures {
   nodes: number;
   placements: number;
@@ -88,15 +105,18 @@ function runOne(nodeCount: number, jobs: number, count: number): Figures {
   const specs = Array.from({ length: jobs }, (_, j) => job(j, count, racks));
   let placements = 0;
   let failedGroups = 0;
+  const cpuStart = process.cpuUsage();
   const started = process.hrtime.bigint();
   for (let j = 0; j < jobs; j++) {
     const spec = specs[j]!;
     state.upsertJob(spec);
     const plan = state.process(state.evalFor(spec), { nowMs: 1_700_000_000_000, seed: j + 1 });
-    placements += placedAllocs(plan).length;
+    for (const list of Object.values(plan.nodeAllocation)) placements += list.length;
     failedGroups += Object.keys(plan.failedTgAllocs).length;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  process.stderr.write(`nodes=${nodeCount}: cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user+system, all threads incl. GC) over ${seconds.toFixed(2)} s wall; ${quality(state, specs, count)}\n`);
   if (failedGroups > 0) process.stderr.write(`warning: ${failedGroups} groups had placements that found no node\n`);
   return {
     nodes: nodeCount,

@@ -24,8 +24,9 @@ export class PassContext {
   /** Proposed allocations of the job per node (all groups). */
   readonly jobCount: Int32Array;
   private readonly groupCounts = new Map<string, Int32Array>();
-  /** Proposed allocations of the job: node index and group, keyed by allocation id. */
-  readonly proposed = new Map<string, { nodeIdx: number; group: string }>();
+  /** Proposed allocations of the job, as parallel lists of node index and group name. */
+  readonly proposedNode: number[] = [];
+  readonly proposedGroup: string[] = [];
 
   constructor(private readonly state: StateSnapshot) {
     this.table = nodeTable(state.nodes());
@@ -89,21 +90,22 @@ export class PassContext {
   }
 
   /** Records a new allocation of the plan on node `i`. */
-  place(id: string, i: number, group: string, r: AllocatedResources): void {
+  place(i: number, group: string, r: AllocatedResources): void {
     this.ensureUsage(i);
     const o = i * 3;
     this.used[o] = this.used[o]! + r.cpuMhz;
     this.used[o + 1] = this.used[o + 1]! + r.memoryMb;
     this.used[o + 2] = this.used[o + 2]! + r.diskMb;
-    this.addProposed(id, i, group);
+    this.addProposed(i, group);
   }
 
   /** Counts an existing, kept allocation of the job as proposed. */
-  addProposed(id: string, i: number, group: string): void {
+  addProposed(i: number, group: string): void {
     this.jobCount[i] = this.jobCount[i]! + 1;
     const g = this.groupCount(group);
     g[i] = g[i]! + 1;
-    this.proposed.set(id, { nodeIdx: i, group });
+    this.proposedNode.push(i);
+    this.proposedGroup.push(group);
   }
 
   /** Records that the plan stops `alloc`, freeing its resources for later placements. */

@@ -39,9 +39,9 @@ export class DistinctChecker {
       if (c.operator !== 'distinct_property') continue;
       const col = ctx.table.column(c.attribute);
       const counts = new Int32Array(col.values.length);
-      for (const p of ctx.proposed.values()) {
-        if (scope !== null && p.group !== scope) continue;
-        const v = col.valueOf[p.nodeIdx]!;
+      for (let k = 0; k < ctx.proposedNode.length; k++) {
+        if (scope !== null && ctx.proposedGroup[k] !== scope) continue;
+        const v = col.valueOf[ctx.proposedNode[k]!]!;
         if (v >= 0) counts[v] = counts[v]! + 1;
       }
       this.rules.push({ attribute: c.attribute, limit: ruleLimit(c), valueOf: col.valueOf, counts });

@@ -86,6 +86,8 @@ export function feasibleNodes(table: NodeTable, req: GroupRequirements, out: Int
     const reason = `constraint ${c.attribute} ${c.operator} ${c.value}`.trimEnd();
     checks.push({ col, truth: table.truthTable(col, (v) => checkOperator(c.operator, v, c.value)), reason });
   }
+  const drivers = req.drivers.map((d) => table.driverOk(d));
+  const volumes = req.hostVolumes.map((v) => table.volumeOk(v));
   let count = 0;
   nodes: for (let i = 0; i < table.nodes.length; i++) {
     let reason: string | undefined;
@@ -100,15 +102,20 @@ export function feasibleNodes(table: NodeTable, req: GroupRequirements, out: Int
       }
     }
     if (reason === undefined) {
-      const node = table.nodes[i]!;
-      for (const driver of req.drivers) {
-        const info = node.drivers[driver];
-        if (!info || !info.detected || !info.healthy) {
-          reason = `missing driver ${driver}`;
+      for (let d = 0; d < drivers.length; d++) {
+        if (drivers[d]![i] !== 1) {
+          reason = `missing driver ${req.drivers[d]}`;
           break;
         }
       }
-      for (const volume of req.hostVolumes) if (reason === undefined && !node.hostVolumes[volume]) reason = `missing host volume ${volume}`;
+    }
+    if (reason === undefined) {
+      for (let v = 0; v < volumes.length; v++) {
+        if (volumes[v]![i] !== 1) {
+          reason = `missing host volume ${req.hostVolumes[v]}`;
+          break;
+        }
+      }
     }
     if (reason !== undefined) {
       filtered[reason] = (filtered[reason] ?? 0) + 1;

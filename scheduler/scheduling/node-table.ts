@@ -26,6 +26,8 @@ export class NodeTable {
   readonly cap: Float64Array;
   readonly schedulable: Uint8Array;
   private readonly columns = new Map<string, Column>();
+  private readonly drivers = new Map<string, Uint8Array>();
+  private readonly volumes = new Map<string, Uint8Array>();
 
   constructor(readonly nodes: readonly Node[]) {
     const n = nodes.length;
@@ -66,6 +68,31 @@ export class NodeTable {
       this.columns.set(target, col);
     }
     return col;
+  }
+
+  /** 1 per node whose fingerprint has `driver` detected and healthy. */
+  driverOk(driver: string): Uint8Array {
+    let ok = this.drivers.get(driver);
+    if (!ok) {
+      ok = new Uint8Array(this.nodes.length);
+      for (let i = 0; i < this.nodes.length; i++) {
+        const info = this.nodes[i]!.drivers[driver];
+        ok[i] = info && info.detected && info.healthy ? 1 : 0;
+      }
+      this.drivers.set(driver, ok);
+    }
+    return ok;
+  }
+
+  /** 1 per node offering a host volume named `source`. */
+  volumeOk(source: string): Uint8Array {
+    let ok = this.volumes.get(source);
+    if (!ok) {
+      ok = new Uint8Array(this.nodes.length);
+      for (let i = 0; i < this.nodes.length; i++) ok[i] = this.nodes[i]!.hostVolumes[source] ? 1 : 0;
+      this.volumes.set(source, ok);
+    }
+    return ok;
   }
 
   /** For a predicate on values: a lookup by value id (index `values.length` stands for "missing"). */

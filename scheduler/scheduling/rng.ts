@@ -54,14 +54,21 @@ export class Rng {
 
   /** A random RFC 4122 version-4 shaped id, drawn from this generator. */
   uuid(): string {
-    const hex = (n: number, digits: number): string => n.toString(16).padStart(digits, '0').slice(-digits);
     const w0 = this.nextUint32();
     const w1 = this.nextUint32();
     const w2 = this.nextUint32();
     const w3 = this.nextUint32();
-    return (
-      `${hex(w0, 8)}-${hex(w1 >>> 16, 4)}-${hex(0x4000 | (w1 & 0x0fff), 4)}-` +
-      `${hex(0x8000 | (w2 & 0x3fff), 4)}-${hex(w2 >>> 16, 4)}${hex(w3, 8)}`
-    );
+    const h = HEX;
+    // join() builds one flat string; chained `+` would leave a rope of cons strings per id.
+    return [
+      h[w0 >>> 24]! + h[(w0 >>> 16) & 255]! + h[(w0 >>> 8) & 255]! + h[w0 & 255]!,
+      h[w1 >>> 24]! + h[(w1 >>> 16) & 255]!,
+      h[0x40 | ((w1 >>> 8) & 0x0f)]! + h[w1 & 255]!,
+      h[0x80 | ((w2 >>> 24) & 0x3f)]! + h[(w2 >>> 16) & 255]!,
+      h[(w2 >>> 8) & 255]! + h[w2 & 255]! + h[w3 >>> 24]! + h[(w3 >>> 16) & 255]! + h[(w3 >>> 8) & 255]! + h[w3 & 255]!,
+    ].join('-');
   }
 }
+
+/** Two hex digits per byte value. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));

@@ -1,5 +1,5 @@
 import type { AllocMetrics, Allocation, Evaluation, Job, Plan } from '../structs/index.js';
-import { allocName, groupResources, isTerminal } from '../structs/index.js';
+import { allocName, isTerminal } from '../structs/index.js';
 import { PassContext } from './context.js';
 import { reconcile } from './reconcile.js';
 import type { PlacementRequest } from './reconcile.js';
@@ -35,7 +35,10 @@ function push(map: Record<string, Allocation[]>, nodeId: string, alloc: Allocati
   (map[nodeId] ??= []).push(alloc);
 }
 
+const NO_OPTIONS: SelectOptions = Object.freeze({});
+
 function placementOptions(ctx: PassContext, req: PlacementRequest): SelectOptions {
+  if (req.previous === null && req.penaltyNodeIds.length === 0) return NO_OPTIONS;
   const opts: SelectOptions = {};
   if (req.penaltyNodeIds.length > 0) {
     const set = new Set<number>();
@@ -81,7 +84,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
   }
   for (const a of allocs) {
     const i = ctx.index.get(a.nodeId);
-    if (i !== undefined && !isTerminal(a) && !stopped.has(a.id)) ctx.addProposed(a.id, i, a.taskGroup);
+    if (i !== undefined && !isTerminal(a) && !stopped.has(a.id)) ctx.addProposed(i, a.taskGroup);
   }
   if (job) {
     for (const a of decided.inPlace) push(plan.nodeInPlaceUpdate, a.nodeId, { ...a, jobVersion: job.version, modifyTimeMs: nowMs });
@@ -136,7 +139,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       jobId: job.id,
       jobVersion: job.version,
       taskGroup: groupName,
-      resources: groupResources(req.group),
+      resources: { ...stack.ask },
       desiredStatus: 'run',
       desiredDescription: '',
       clientStatus: 'pending',
@@ -150,7 +153,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       createTimeMs: nowMs,
       modifyTimeMs: nowMs,
     };
-    stack.commit(chosen.nodeIdx, alloc.id);
+    stack.commit(chosen.nodeIdx);
     push(plan.nodeAllocation, node.id, alloc);
     if (req.previous) {
       const stoppedPrev = stopped.get(req.previous.id);

@@ -2,7 +2,7 @@ import type { Job, Spread, TaskGroup } from '../structs/index.js';
 import type { PassContext } from './context.js';
 
 /**
- * Spread scoring. Each spread gives a node the boost `(desired - used) / desired` for the node's
+ * Spread scoring. Each spread gives a node the boost `(desired - (used + 1)) / desired` for the node's
  * value, scaled by the spread's share of the total spread weight: values below their target pull
  * placements, values at or above it push them away, values with no target (or a node without the
  * attribute) score -1. Targets are percentages of the group count; when they sum to less than 100,
@@ -57,9 +57,9 @@ export class SpreadScorer {
         desired = new Float64Array(Math.max(buckets, 1)).fill(group.count / Math.max(buckets, 1));
       }
       const used = new Float64Array(desired.length);
-      for (const p of ctx.proposed.values()) {
-        if (p.group !== group.name) continue;
-        const v = col.valueOf[p.nodeIdx]!;
+      for (let k = 0; k < ctx.proposedNode.length; k++) {
+        if (ctx.proposedGroup[k] !== group.name) continue;
+        const v = col.valueOf[ctx.proposedNode[k]!]!;
         const b = v >= 0 ? bucketOf[v]! : -1;
         if (b >= 0) used[b] = used[b]! + 1;
       }
@@ -79,7 +79,8 @@ export class SpreadScorer {
       const v = s.valueOf[i]!;
       const b = v >= 0 ? s.bucketOf[v]! : -1;
       const desired = b >= 0 ? s.desired[b]! : 0;
-      total += desired > 0 ? ((desired - s.used[b]!) / desired) * s.weightShare : -s.weightShare;
+      // as Nomad: the count includes the placement being scored
+      total += desired > 0 ? ((desired - s.used[b]! - 1) / desired) * s.weightShare : -s.weightShare;
     }
     return total;
   }

@@ -63,5 +63,5 @@ export const SCORING = Object.freeze({
    * group of 1,000 scan 1,000 nodes per placement; our spread score is incremental and the tests
    * show targets are met with far fewer candidates (see scheduler/README.md).
    */
-  affinityOrSpreadCandidateLimit: 32,
+  affinityOrSpreadCandidateLimit: 16,
 });
