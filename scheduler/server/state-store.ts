@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { StateSnapshot } from '../scheduling/state.js';
-import type { Allocation, Evaluation, Job, Node } from '../structs/index.js';
+import type { AllocatedResources, Allocation, Evaluation, Job, Node } from '../structs/index.js';
+import { isTerminal } from '../structs/index.js';
 import { DurableLog } from './durable-log.js';
 
 /**
@@ -49,6 +50,8 @@ export class StateStore extends EventEmitter {
   private readonly secrets = new Map<string, string>();
   private readonly allocTable = new Map<string, Allocation>();
   private readonly evalTable = new Map<string, Evaluation>();
+  /** The node list handed out until a node changes (the core caches per-node data by its identity). */
+  private nodeList: Node[] | undefined;
   private readonly byNode = new Map<string, Map<string, Allocation>>();
   private readonly byJob = new Map<string, Map<string, Allocation>>();
   /** Last index at which an allocation of a node changed: agents long-poll on it. */
@@ -94,6 +97,7 @@ export class StateStore extends EventEmitter {
       this.jobVersions.set(key, versions);
     }
     for (const node of op.nodes ?? []) this.nodeTable.set(node.id, node);
+    if ((op.nodes ?? []).length > 0) this.nodeList = undefined;
     for (const [nodeId, secret] of Object.entries(op.nodeSecrets ?? {})) this.secrets.set(nodeId, secret);
     for (const alloc of op.allocs ?? []) {
       const before = this.allocTable.get(alloc.id);
@@ -145,8 +149,22 @@ export class StateStore extends EventEmitter {
     return [...this.jobVersions.values()].map((versions) => versions.at(-1) as Job);
   }
 
+  /** Every node; the same array instance until a node changes. Do not mutate it. */
   nodes(): Node[] {
-    return [...this.nodeTable.values()];
+    this.nodeList ??= [...this.nodeTable.values()];
+    return this.nodeList;
+  }
+
+  /** Resources held on a node by its non-terminal allocations. */
+  nodeUsage(nodeId: string): AllocatedResources {
+    const used = { cpuMhz: 0, memoryMb: 0, diskMb: 0 };
+    for (const alloc of this.byNode.get(nodeId)?.values() ?? []) {
+      if (isTerminal(alloc)) continue;
+      used.cpuMhz += alloc.resources.cpuMhz;
+      used.memoryMb += alloc.resources.memoryMb;
+      used.diskMb += alloc.resources.diskMb;
+    }
+    return used;
   }
 
   node(id: string): Node | undefined {
@@ -201,6 +219,7 @@ export class StateStore extends EventEmitter {
       node: (id) => this.node(id),
       allocsByJob: (ns, id) => this.allocsByJob(ns, id),
       allocsByNode: (id) => this.allocsByNode(id),
+      nodeUsage: (id) => this.nodeUsage(id),
     };
   }
 }
