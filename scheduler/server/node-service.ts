@@ -124,6 +124,25 @@ export class NodeService {
     return [...jobs.values()].map((job) => newEvaluation(job, trigger, nowMs, { nodeId }));
   }
 
+  /**
+   * Ends drains that are done: a draining node whose allocations have all stopped on the client
+   * gets `drain: null` and stays ineligible until an operator enables it (Nomad's behaviour).
+   */
+  completeDrains(): void {
+    const nowMs = this.nowMs();
+    const done: Node[] = [];
+    for (const node of this.store.nodes()) {
+      if (!node.drain) continue;
+      const remaining = this.store
+        .allocsByNode(node.id)
+        .some((a) => a.desiredStatus === 'run' || a.clientStatus === 'running' || a.clientStatus === 'pending');
+      if (!remaining) done.push({ ...node, drain: null, modifyTimeMs: nowMs });
+    }
+    if (done.length === 0) return;
+    this.store.apply({ nodes: done });
+    for (const node of done) this.logger.info({ nodeId: node.id, name: node.name }, 'drain complete; node stays ineligible');
+  }
+
   /** Re-queues every blocked evaluation: capacity may have appeared. */
   unblock(): void {
     const nowMs = this.nowMs();

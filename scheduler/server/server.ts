@@ -46,7 +46,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     broker,
     nodes: nodeService,
     jobs: new JobService(store, broker),
-    allocs: new AllocService(store, broker, () => nodeService.unblock()),
+    allocs: new AllocService(store, broker, () => {
+      nodeService.unblock();
+      nodeService.completeDrains();
+    }),
     findNode: (key) => findNode(store.nodes(), key),
   };
   for (const node of store.nodes()) if (node.status !== 'down') heartbeats.reset(node.id);
@@ -84,6 +87,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     address,
     context,
     async close() {
+      if (stop.signal.aborted) return;
       stop.abort();
       broker.close();
       heartbeats.close();

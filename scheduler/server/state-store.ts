@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { StateSnapshot } from '../scheduling/state.js';
-import type { Allocation, Evaluation, Job, Node } from '../structs/index.js';
+import type { AllocatedResources, Allocation, Evaluation, Job, Node } from '../structs/index.js';
+import { isTerminal } from '../structs/index.js';
 import { DurableLog } from './durable-log.js';
 
 /**
@@ -36,6 +37,12 @@ const COMPACT_AFTER_OPS = 2_000;
 
 const jobKey = (namespace: string, id: string) => `${namespace}/${id}`;
 
+function indexOf<V>(table: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let inner = table.get(key);
+  if (!inner) table.set(key, (inner = new Map()));
+  return inner;
+}
+
 /** In-memory tables plus the durable log underneath them. */
 export class StateStore extends EventEmitter {
   private readonly jobVersions = new Map<string, Job[]>();
@@ -43,6 +50,10 @@ export class StateStore extends EventEmitter {
   private readonly secrets = new Map<string, string>();
   private readonly allocTable = new Map<string, Allocation>();
   private readonly evalTable = new Map<string, Evaluation>();
+  /** The node list handed out until a node changes (the core caches per-node data by its identity). */
+  private nodeList: Node[] | undefined;
+  private readonly byNode = new Map<string, Map<string, Allocation>>();
+  private readonly byJob = new Map<string, Map<string, Allocation>>();
   /** Last index at which an allocation of a node changed: agents long-poll on it. */
   private readonly nodeAllocIndex = new Map<string, number>();
   /** Raised by every applied op. */
@@ -86,10 +97,14 @@ export class StateStore extends EventEmitter {
       this.jobVersions.set(key, versions);
     }
     for (const node of op.nodes ?? []) this.nodeTable.set(node.id, node);
+    if ((op.nodes ?? []).length > 0) this.nodeList = undefined;
     for (const [nodeId, secret] of Object.entries(op.nodeSecrets ?? {})) this.secrets.set(nodeId, secret);
     for (const alloc of op.allocs ?? []) {
       const before = this.allocTable.get(alloc.id);
       this.allocTable.set(alloc.id, alloc);
+      if (before) indexOf(this.byNode, before.nodeId).delete(alloc.id);
+      indexOf(this.byNode, alloc.nodeId).set(alloc.id, alloc);
+      indexOf(this.byJob, jobKey(alloc.namespace, alloc.jobId)).set(alloc.id, alloc);
       this.nodeAllocIndex.set(alloc.nodeId, this.index);
       if (before && before.nodeId !== alloc.nodeId) this.nodeAllocIndex.set(before.nodeId, this.index);
     }
@@ -134,8 +149,22 @@ export class StateStore extends EventEmitter {
     return [...this.jobVersions.values()].map((versions) => versions.at(-1) as Job);
   }
 
+  /** Every node; the same array instance until a node changes. Do not mutate it. */
   nodes(): Node[] {
-    return [...this.nodeTable.values()];
+    this.nodeList ??= [...this.nodeTable.values()];
+    return this.nodeList;
+  }
+
+  /** Resources held on a node by its non-terminal allocations. */
+  nodeUsage(nodeId: string): AllocatedResources {
+    const used = { cpuMhz: 0, memoryMb: 0, diskMb: 0 };
+    for (const alloc of this.byNode.get(nodeId)?.values() ?? []) {
+      if (isTerminal(alloc)) continue;
+      used.cpuMhz += alloc.resources.cpuMhz;
+      used.memoryMb += alloc.resources.memoryMb;
+      used.diskMb += alloc.resources.diskMb;
+    }
+    return used;
   }
 
   node(id: string): Node | undefined {
@@ -161,11 +190,11 @@ export class StateStore extends EventEmitter {
   }
 
   allocsByJob(namespace: string, jobId: string): Allocation[] {
-    return this.allocs().filter((a) => a.namespace === namespace && a.jobId === jobId);
+    return [...(this.byJob.get(jobKey(namespace, jobId))?.values() ?? [])];
   }
 
   allocsByNode(nodeId: string): Allocation[] {
-    return this.allocs().filter((a) => a.nodeId === nodeId);
+    return [...(this.byNode.get(nodeId)?.values() ?? [])];
   }
 
   /** Index of the last change to an allocation on `nodeId` (0 when none). */
@@ -190,6 +219,7 @@ export class StateStore extends EventEmitter {
       node: (id) => this.node(id),
       allocsByJob: (ns, id) => this.allocsByJob(ns, id),
       allocsByNode: (id) => this.allocsByNode(id),
+      nodeUsage: (id) => this.nodeUsage(id),
     };
   }
 }
