@@ -5,6 +5,7 @@ import { AllocService } from './alloc-service.js';
 import { addAllocRoutes } from './api-allocs.js';
 import { addJobRoutes } from './api-jobs.js';
 import { addMigrateRoutes } from './api-migrate.js';
+import { AclRegistry } from '../acl/acl-registry.js';
 import { deriveMigrationKey } from '../agent/migrate/migrate-key.js';
 import { addNodeRoutes } from './api-nodes.js';
 import type { ServerConfig } from './config.js';
@@ -33,6 +34,8 @@ export interface SchedulerServer {
  * acknowledged before the state is loaded).
  */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<SchedulerServer> {
+  // Policies are read first: a bad ACL config stops the server before it touches its state.
+  const acl = config.acl ? await AclRegistry.load(config.acl) : undefined;
   const store = new StateStore(config.dataDir);
   const restored = store.restore();
   const broker = new EvalBroker();
@@ -71,7 +74,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   addMigrateRoutes(router, context, deriveMigrationKey(config.managementToken));
   const http: Server = createHttpServer(
     router,
-    { managementToken: config.managementToken, nodeBySecret: (secret) => store.nodeBySecret(secret) },
+    { managementToken: config.managementToken, nodeBySecret: (secret) => store.nodeBySecret(secret), aclBySecret: (secret) => acl?.resolve(secret) },
     logger.child({ component: 'http' }),
   );
   const [host, port] = splitAddress(config.address);
