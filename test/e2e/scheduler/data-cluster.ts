@@ -36,13 +36,13 @@ export interface DataCluster {
   teardown(): Promise<void>;
 }
 
-export async function startDataCluster(root: string, specs: readonly AgentSpec[]): Promise<DataCluster> {
+export async function startDataCluster(root: string, specs: readonly AgentSpec[], serverYamlExtra = ''): Promise<DataCluster> {
   const address = `127.0.0.1:${await freePort()}`;
   const token = randomBytes(18).toString('hex');
   const serverYaml = join(root, 'server.yaml');
   writeFileSync(
     serverYaml,
-    `address: ${address}\ndataDir: ${join(root, 'server')}\nmanagementToken: ${token}\nheartbeatTtl: ${HEARTBEAT_TTL_MS}ms\nheartbeatGrace: ${HEARTBEAT_GRACE_MS}ms\n`,
+    `address: ${address}\ndataDir: ${join(root, 'server')}\nmanagementToken: ${token}\nheartbeatTtl: ${HEARTBEAT_TTL_MS}ms\nheartbeatGrace: ${HEARTBEAT_GRACE_MS}ms\n${serverYamlExtra}`,
   );
   const agentDir = (i: number) => join(root, `agent-${i}`);
   const agents: (TrackedProcess | undefined)[] = [];

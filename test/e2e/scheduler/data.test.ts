@@ -15,6 +15,8 @@ import { type DataCluster, HEARTBEAT_GRACE_MS, HEARTBEAT_TTL_MS, startDataCluste
  */
 
 let dir: { path: string; remove(): void };
+const DENIED_TOKEN = 'denied-token-0123456789';
+const READER_TOKEN = 'reader-token-0123456789';
 let cluster: DataCluster;
 const fixture = join(repoRoot, 'test', 'fixtures', 'data-keeper.mjs');
 
@@ -78,7 +80,19 @@ beforeAll(async () => {
   const shared = join(dir.path, 'shared');
   mkdirSync(shared);
   writeFileSync(join(shared, 'seed.txt'), 'seed');
-  cluster = await startDataCluster(dir.path, [{ rack: 'r1' }, { rack: 'r1' }, { rack: 'r2', hostVolumes: { shared: { path: shared } } }, { rack: 'r2' }]);
+  writeFileSync(join(dir.path, 'denied.hcl'), 'namespace "default" { policy = "write" }\nhost_volume "*" { policy = "read" }\nhost_volume "shared" { policy = "deny" }\n');
+  writeFileSync(join(dir.path, 'readers.hcl'), 'namespace "default" { policy = "write" }\nhost_volume "shar*" { policy = "read" }\n');
+  const acl = [
+    'acl:',
+    '  policies:',
+    `    denied: ${join(dir.path, 'denied.hcl')}`,
+    `    readers: ${join(dir.path, 'readers.hcl')}`,
+    '  tokens:',
+    `    - { name: ci-denied, secret: ${DENIED_TOKEN}, policies: [denied] }`,
+    `    - { name: ci-readers, secret: ${READER_TOKEN}, policies: [readers] }`,
+    '',
+  ].join('\n');
+  cluster = await startDataCluster(dir.path, [{ rack: 'r1' }, { rack: 'r1' }, { rack: 'r2', hostVolumes: { shared: { path: shared } } }, { rack: 'r2' }], acl);
 });
 
 afterAll(async () => {
@@ -96,6 +110,24 @@ describe('ephemeral disk and host volumes', () => {
     expect(out.volumeWrite).toBe('EROFS');
     expect(readFileSync(join(dir.path, 'shared', 'seed.txt'), 'utf8')).toBe('seed');
     expect((await cluster.cli('job', 'stop', 'vol')).exitCode).toBe(0);
+  });
+
+  it('Acl_jobSubmit_deniedVolumeRejectedNamingVolumeAndPolicy', async () => {
+    const volume = 'volume "shared" {\n      type   = "host"\n      source = "shared"\n    }';
+    const submit = (token: string, path = '/v1/jobs') =>
+      cluster.api<{ error: string }>(path, { method: 'POST', token, body: { jobspec: jobHcl('vol', { version: '9', volume }), format: 'hcl', source: 'vol.hcl' } });
+    const denied = await submit(DENIED_TOKEN);
+    expect(denied.status).toBe(403);
+    expect(denied.body.error).toMatch(/host volume "shared" needs read \(mount-readonly\): host_volume "shared" of policy "denied" \(policy = "deny"\) denies it/);
+    const rw = await cluster.api<{ error: string }>('/v1/jobs', {
+      method: 'POST',
+      token: READER_TOKEN,
+      body: { jobspec: jobHcl('vol', { version: '9', volume }).replace('read_only   = true', 'read_only   = false'), format: 'hcl', source: 'vol.hcl' },
+    });
+    expect(rw.status).toBe(403);
+    expect(rw.body.error).toMatch(/host volume "shared" needs write \(mount-readwrite\): host_volume "shar\*" of policy "readers"/);
+    expect((await submit(READER_TOKEN, '/v1/job/vol/plan')).status).toBe(200);
+    expect((await cluster.api('/v1/nodes', { token: READER_TOKEN })).status).toBe(403);
   });
 
   let first: Allocation;
