@@ -78,6 +78,7 @@ export async function startDataCluster(root: string, specs: readonly AgentSpec[]
         'datacenter: dc1',
         `meta: { rack: ${spec.rack} }`,
         'resources: { cpuMhz: 4000, memoryMb: 4096, diskMb: 20000 }',
+        'diskWatchIntervalMs: 200',
         ...(volumes ? ['host_volume:', volumes] : []),
         '',
       ].join('\n'),

@@ -20,7 +20,7 @@ const READER_TOKEN = 'reader-token-0123456789';
 let cluster: DataCluster;
 const fixture = join(repoRoot, 'test', 'fixtures', 'data-keeper.mjs');
 
-function jobHcl(id: string, opts: { version: string; disk?: string; volume?: string }): string {
+function jobHcl(id: string, opts: { version: string; disk?: string; volume?: string; size?: number; args?: string[] }): string {
   return `job "${id}" {
   datacenters = ["dc1"]
   group "g" {
@@ -30,7 +30,7 @@ function jobHcl(id: string, opts: { version: string; disk?: string; volume?: str
       mode     = "fail"
     }
     ephemeral_disk {
-      size = 50
+      size = ${opts.size ?? 50}
       ${opts.disk ?? ''}
     }
     ${opts.volume ?? ''}
@@ -39,7 +39,7 @@ function jobHcl(id: string, opts: { version: string; disk?: string; volume?: str
       kill_timeout = "2s"
       config {
         command = "node"
-        args    = [${JSON.stringify(fixture)}]
+        args    = ${JSON.stringify(opts.args ?? [fixture])}
       }
       env {
         VERSION = "${opts.version}"
@@ -128,6 +128,21 @@ describe('ephemeral disk and host volumes', () => {
     expect(rw.body.error).toMatch(/host volume "shared" needs write \(mount-readwrite\): host_volume "shar\*" of policy "readers"/);
     expect((await submit(READER_TOKEN, '/v1/job/vol/plan')).status).toBe(200);
     expect((await cluster.api('/v1/nodes', { token: READER_TOKEN })).status).toBe(403);
+  });
+
+  it('EphemeralDisk_writerPastHardLimit_allocationFailed', async () => {
+    const writer = join(repoRoot, 'test', 'fixtures', 'disk-writer.mjs');
+    await run('hog', jobHcl('hog', { version: '0', size: 10, args: [writer, '-', '256', '50'] }));
+    const failed = await waitFor(
+      'the disk hog failed',
+      async () => (await cluster.allocs('hog')).find((a) => a.clientStatus === 'failed'),
+      { timeoutMs: 30_000 },
+    );
+    const events = failed.taskStates.main?.events.map((e) => e.type) ?? [];
+    expect(events).toContain('DiskOverSize');
+    expect(events).toContain('DiskHardLimit');
+    expect(failed.clientDescription).toMatch(/past the hard limit of 12\.0 MiB \(ephemeral_disk\.size = 10 MiB\)/);
+    expect((await cluster.cli('job', 'stop', 'hog')).exitCode).toBe(0);
   });
 
   let first: Allocation;
