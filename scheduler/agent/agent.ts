@@ -14,6 +14,7 @@ import { allocDirOf, type AllocDir } from './alloc-dir.js';
 import { isSameProcessAlive } from './proc.js';
 import { AllocRunner, type PersistedAlloc } from './alloc-runner.js';
 import { allocDirHook } from './alloc-dir-hook.js';
+import { diskWatcherHook } from './disk-hook.js';
 import { attachMigrationSource } from './migrate/attach-source.js';
 import { deriveMigrationKey } from './migrate/migrate-key.js';
 import { migrateHook } from './migrate/migrate-hook.js';
@@ -81,7 +82,11 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   });
   attachMigrationSource(http, migrationSource);
   const hooks = {
-    alloc: [allocDirHook, migrateHook({ client: () => client(), nodeId: identity.id, allocsDir })],
+    alloc: [
+      allocDirHook,
+      migrateHook({ client: () => client(), nodeId: identity.id, allocsDir }),
+      diskWatcherHook({ intervalMs: config.diskWatchIntervalMs, hardLimitFactor: config.diskHardLimitFactor }),
+    ],
     task: [taskEnvHook, volumesHook(hostVolumes)],
   };
   const [host, port] = splitAddress(config.httpAddress);

@@ -45,6 +45,8 @@ export class AllocRunner {
   private stopping = false;
   private persisting: Promise<void> = Promise.resolve();
   private readonly allocEvents: TaskEvent[] = [];
+  /** Set when a hook failed the allocation while it ran. */
+  private failReason: string | undefined;
 
   constructor(
     private alloc: Allocation,
@@ -69,8 +71,16 @@ export class AllocRunner {
       restored: restored !== undefined,
       event: (type, message) => {
         // Allocation events (e.g. DataLost from the migrate hook) reach the server in every task's events.
-        this.allocEvents.push({ type, timeMs: Date.now(), message });
+        const entry: TaskEvent = { type, timeMs: Date.now(), message };
+        this.allocEvents.push(entry);
         this.ctx.logger.info({ type, message }, 'allocation event');
+        for (const runner of this.tasks.values()) runner.state.events = [...runner.state.events, entry].slice(-20);
+        if (this.tasks.size > 0) this.changed();
+      },
+      fail: (reason) => {
+        if (this.terminal || this.failReason !== undefined) return;
+        this.failReason = reason;
+        for (const runner of this.tasks.values()) void runner.stop();
       },
     };
   }
@@ -154,9 +164,9 @@ export class AllocRunner {
         return state;
       }),
     );
-    const failed = results.some((s) => s.failed);
+    const failed = results.some((s) => s.failed) || this.failReason !== undefined;
     this.clientStatus = failed ? 'failed' : 'complete';
-    this.description = failed ? 'a task failed' : this.stopping ? 'stopped by the server' : 'all tasks completed';
+    this.description = this.failReason ?? (failed ? 'a task failed' : this.stopping ? 'stopped by the server' : 'all tasks completed');
     for (const hook of [...this.hooks.alloc].reverse()) {
       try {
         await hook.postrun?.(this.ctx);

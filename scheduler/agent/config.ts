@@ -45,6 +45,10 @@ export const agentConfigSchema = z
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
     /** Validated by parseHostVolumes (paths must exist), which names each field on error. */
     host_volume: z.record(z.string(), z.unknown()).default({}),
+    /** How often each allocation's disk usage is measured against ephemeral_disk.size. */
+    diskWatchIntervalMs: z.number().int().min(10).default(10_000),
+    /** An allocation is failed past ephemeral_disk.size times this. */
+    diskHardLimitFactor: z.number().min(1).default(1.2),
   })
   .strict();
 
