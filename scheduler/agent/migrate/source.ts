@@ -32,6 +32,11 @@ export interface MigrationSourceOptions {
   /** The agent's directory holding `<allocId>/` allocation directories. */
   allocsDir: string;
   now?: () => number;
+  /**
+   * A stream whose puller reads nothing for this long is cut (default 60 s), so a stalled puller
+   * cannot hold an allocation "in flight" (and so undeletable) forever.
+   */
+  idleTimeoutMs?: number;
   /** Called once per finished or failed stream, for the agent's log. */
   onServed?: (event: { allocId: string; bytes: number; ok: boolean; reason?: string }) => void;
 }
@@ -59,6 +64,11 @@ export class MigrationSource {
   /** Whether a stream of `allocId` is being served right now (the GC must keep its directory). */
   inFlight(allocId: string): boolean {
     return (this.active.get(allocId) ?? 0) > 0;
+  }
+
+  /** Resolves once no stream of `allocId` is being served (polls every `pollMs`). */
+  async drained(allocId: string, pollMs = 100): Promise<void> {
+    while (this.inFlight(allocId)) await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 
   /** Handles the request if it is a snapshot request; returns `false` for any other path. */
@@ -89,6 +99,7 @@ export class MigrationSource {
 
   private stream(allocId: string, root: string, res: ServerResponse): void {
     this.active.set(allocId, (this.active.get(allocId) ?? 0) + 1);
+    res.setTimeout(this.options.idleTimeoutMs ?? 60_000, () => res.destroy());
     const hash = createHash('sha256');
     let bytes = 0;
     const tar = execa('tar', ['--format=gnu', '--numeric-owner', '-C', root, '-cf', '-', '--', ...migratedPaths(root)], {

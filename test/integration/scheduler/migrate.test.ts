@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
+import { type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPilotfishError } from '../../../common/errors.js';
+import type { AllocHookContext } from '../../../scheduler/agent/hooks.js';
+import { migrationGuardHook } from '../../../scheduler/agent/migrate/gc-guard-hook.js';
+import { waitFor } from '../../support/wait.js';
 import { pullSnapshot } from '../../../scheduler/agent/migrate/pull.js';
 import { CHECKSUM_TRAILER, MigrationSource } from '../../../scheduler/agent/migrate/source.js';
 import { issueMigrationToken } from '../../../scheduler/agent/migrate/token.js';
@@ -66,8 +69,8 @@ function snapshotOf(dir: string, rel = ''): Record<string, string> {
   return out;
 }
 
-async function startSource(allocsDir: string): Promise<{ source: MigrationSource; url: string }> {
-  const source = new MigrationSource({ tokenKey: key, allocsDir });
+async function startSource(allocsDir: string, idleTimeoutMs?: number): Promise<{ source: MigrationSource; url: string }> {
+  const source = new MigrationSource({ tokenKey: key, allocsDir, ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }) });
   const { url } = await listen((req, res) => {
     if (!source.handle(req, res)) res.writeHead(404).end();
   });
@@ -187,5 +190,28 @@ describe('allocation data migration', () => {
     const err = await failure(pullSnapshot({ sourceUrl: url, prevAllocId: 'a1', token: 't', destNodeId: 'n', targetDir: join(ws, 'data') }));
     expect(isPilotfishError(err, 'MIGRATION_FAILED') && err.retryable).toBe(true);
     expect(readdirSync(ws)).toEqual([]);
+  });
+
+  it('MigrationSource_inFlight_gcGuardWaitsUntilTheStreamEndsAndStalledPullersAreCut', async () => {
+    const ws = workspace();
+    const root = seedAlloc(join(ws, 'src'), 'a1');
+    writeFileSync(join(root, 'alloc', 'data', 'large.bin'), randomBytes(48 * 1024 * 1024));
+    const { source, url } = await startSource(join(ws, 'src'), 1_500);
+    // A puller that never reads: the stream stays in flight until it is cut.
+    const req = request(`${url}/v1/migrate/a1/snapshot`, { headers: { authorization: `Bearer ${token()}`, 'x-pilotfish-node': 'node-b' } });
+    req.on('response', (res) => res.pause());
+    req.on('error', () => undefined);
+    req.end();
+    cleanups.push(() => void req.destroy());
+    await waitFor('stream in flight', () => source.inFlight('a1'));
+    let destroyed = false;
+    const ctx = { alloc: { id: 'a1' }, logger: { info: () => undefined } } as unknown as AllocHookContext;
+    const guard = migrationGuardHook(source).destroy?.(ctx).then(() => (destroyed = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(destroyed).toBe(false);
+    const started = Date.now();
+    await guard;
+    expect(source.inFlight('a1')).toBe(false);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
