@@ -17,6 +17,7 @@ import { allocDirHook } from './alloc-dir-hook.js';
 import { diskWatcherHook } from './disk-hook.js';
 import { attachMigrationSource } from './migrate/attach-source.js';
 import { deriveMigrationKey } from './migrate/migrate-key.js';
+import { migrationGuardHook } from './migrate/gc-guard-hook.js';
 import { migrateHook } from './migrate/migrate-hook.js';
 import { MigrationSource } from './migrate/source.js';
 import { taskEnvHook } from './task-env.js';
@@ -83,6 +84,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   attachMigrationSource(http, migrationSource);
   const hooks = {
     alloc: [
+      migrationGuardHook(migrationSource),
       allocDirHook,
       migrateHook({ client: () => client(), nodeId: identity.id, allocsDir }),
       diskWatcherHook({ intervalMs: config.diskWatchIntervalMs, hardLimitFactor: config.diskHardLimitFactor }),
