@@ -41,7 +41,8 @@ export interface MigrationSourceOptions {
   onServed?: (event: { allocId: string; bytes: number; ok: boolean; reason?: string }) => void;
 }
 
-const ROUTE = /^\/v1\/migrate\/([A-Za-z0-9_.-]+)\/snapshot$/;
+// Allocation ids never start with a dot, so `.` and `..` can never name a directory here.
+const ROUTE = /^\/v1\/migrate\/([A-Za-z0-9_-][A-Za-z0-9_.-]*)\/snapshot$/;
 
 /** Paths, relative to the allocation directory, that a migration carries. */
 export function migratedPaths(allocRoot: string): string[] {
