@@ -122,8 +122,12 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
       await pipeline(res, guard, tar.stdin);
     } catch (err) {
       tar.kill('SIGKILL');
-      await tar;
+      const early = await tar;
       if (err instanceof PilotfishError) throw err;
+      // tar closing its input first (EPIPE, premature close) means tar itself failed: say why.
+      if (early.exitCode !== null && early.exitCode !== 0) {
+        throw fail(`tar -x failed (${early.exitCode}): ${String(early.stderr).slice(0, 300)}`, { cause: err });
+      }
       throw fail(`migration stream from ${options.sourceUrl} broke: ${(err as Error).message}`, { retryable: true, cause: err });
     }
     const result = await tar;

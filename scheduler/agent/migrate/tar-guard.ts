@@ -11,7 +11,8 @@ import { ENTRY_TYPES, checkEntryName, checkHardlinkTarget, checkSymlinkTarget } 
  * guard costs almost nothing next to the I/O.
  *
  * It mirrors how GNU tar reads: 512-byte blocks, header checksum, octal or base-256 sizes, ustar
- * `prefix`, GNU `L`/`K` long names. After the end-of-archive marker only zero bytes may follow.
+ * `prefix`, GNU `L`/`K` long names. After the end-of-archive marker (two zero blocks) only zero
+ * bytes may follow; they are checked but not forwarded.
  */
 
 const BLOCK = 512;
@@ -54,6 +55,7 @@ export class TarGuard extends Transform {
   private longName: string | null = null;
   private longLink: string | null = null;
   private ended = false;
+  private zeroBlocks = 0;
   /** Entries accepted so far (for reports and tests). */
   entries = 0;
   /** Bytes seen so far. */
@@ -88,8 +90,9 @@ export class TarGuard extends Transform {
     let pos = 0;
     while (pos < chunk.length) {
       if (this.ended) {
+        // The record padding after the end marker is checked and swallowed: `tar -x` stops reading
+        // at the marker and may exit, so forwarding more could only fail with EPIPE.
         for (let i = pos; i < chunk.length; i++) if (chunk[i] !== 0) throw this.reject('data after the end-of-archive marker');
-        this.push(chunk.subarray(pos));
         return;
       }
       if (this.skip > 0) {
@@ -121,9 +124,12 @@ export class TarGuard extends Transform {
 
   private onHeader(header: Buffer): void {
     if (header.every((byte) => byte === 0)) {
-      this.ended = true;
+      // The end-of-archive marker is two zero blocks; both reach `tar`, nothing after them does.
+      this.zeroBlocks++;
+      if (this.zeroBlocks === 2) this.ended = true;
       return;
     }
+    if (this.zeroBlocks > 0) throw this.reject('a lone zero block inside the archive');
     if (!checksumOk(header)) throw this.reject('header checksum mismatch');
     const flag = String.fromCharCode(header[156] ?? 0);
     const kind = ENTRY_TYPES[flag];

@@ -69,6 +69,16 @@ describe('TarGuard', () => {
     expect(out.length).toBeLessThanOrEqual(512 + 512 * Math.ceil((longName.length + 1) / 512));
   });
 
+  it('TarGuard_endMarker_recordPaddingIsSwallowedAndLoneZeroBlocksRejected', async () => {
+    const archive = craftTar(good);
+    const padded = Buffer.concat([archive, Buffer.alloc(9 * 1024)]);
+    const { out, error } = await guard(padded, 4096);
+    expect(error).toBeUndefined();
+    expect(out.equals(archive)).toBe(true);
+    const lone = Buffer.concat([craftTar(good).subarray(0, archive.length - 1024), Buffer.alloc(512), craftTar([{ name: 'x', data: 'y' }])]);
+    expect((await guard(lone)).error?.message).toMatch(/lone zero block/);
+  });
+
   it('TarGuard_reject_truncatedAndTrailingGarbage', async () => {
     const archive = craftTar(good);
     expect((await guard(archive.subarray(0, 1000))).error?.message).toMatch(/truncated/);
