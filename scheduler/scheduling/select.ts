@@ -34,6 +34,7 @@ export interface Selection {
 
 const EMPTY: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
+/** Placement stack of one task group for one pass; `select` then `commit` per placement. */
 export class GroupStack {
   readonly ask: AllocatedResources;
   private readonly feasible: Int32Array;

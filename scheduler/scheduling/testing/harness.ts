@@ -13,7 +13,6 @@ export class Harness implements StateSnapshot {
   private readonly nodeMap = new Map<string, Node>();
   private nodeList: Node[] | null = null;
   private readonly jobVersions = new Map<string, Job[]>();
-  private readonly allocs = new Map<string, Allocation>();
   // Arrays rather than maps: a million inserts into per-node maps dominated the benchmark; updates
   // of an existing allocation find it with indexOf, which is cheap at a few hundred per node.
   private readonly byJob = new Map<string, Allocation[]>();
@@ -48,10 +47,6 @@ export class Harness implements StateSnapshot {
     let lastNs = '';
     let jobKey = '';
     for (const a of allocs) {
-      const old = knownNew ? undefined : this.allocs.get(a.id);
-      if (old) this.account(old, -1);
-      this.allocs.set(a.id, a);
-      this.account(a, 1);
       if (a.jobId !== lastJob || a.namespace !== lastNs) {
         lastJob = a.jobId;
         lastNs = a.namespace;
@@ -59,6 +54,11 @@ export class Harness implements StateSnapshot {
       }
       let j = this.byJob.get(jobKey);
       if (!j) this.byJob.set(jobKey, (j = []));
+      // No global id index: a job's allocations are few enough to scan, and a million-entry map
+      // would dominate the benchmark with work the scheduler does not do.
+      const old = knownNew ? undefined : j.find((x) => x.id === a.id);
+      if (old) this.account(old, -1);
+      this.account(a, 1);
       let n = this.byNode.get(a.nodeId);
       if (!n) this.byNode.set(a.nodeId, (n = []));
       if (old) {
@@ -81,7 +81,11 @@ export class Harness implements StateSnapshot {
   }
 
   alloc(id: string): Allocation | undefined {
-    return this.allocs.get(id);
+    for (const list of this.byJob.values()) {
+      const found = list.find((a) => a.id === id);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** Applies a plan as the server would (no capacity re-check: the core already did it). */
