@@ -27,6 +27,7 @@ export class PassContext {
   readonly jobCount: Int32Array;
   private readonly groupCounts = new Map<string, Int32Array>();
   private readonly groupPool: Int32Array[];
+  private readonly usageArray: Float64Array | undefined;
   /** Proposed allocations of the job, as parallel lists of node index and group name. */
   readonly proposedNode: number[] = [];
   readonly proposedGroup: string[] = [];
@@ -50,6 +51,8 @@ export class PassContext {
     this.used = sc.used;
     this.jobCount = sc.jobCount;
     this.groupPool = sc.groupPool;
+    const all = state.nodeUsageArray?.();
+    this.usageArray = all && all.length === this.nodes.length * 3 ? all : undefined;
   }
 
   /** Allocations of the job per node for one group (created on first use). */
@@ -70,8 +73,13 @@ export class PassContext {
     let cpu = 0;
     let mem = 0;
     let disk = 0;
-    const known = this.state.nodeUsage?.(node.id);
-    if (known) {
+    const all = this.usageArray;
+    const known = all ? undefined : this.state.nodeUsage?.(node.id);
+    if (all) {
+      cpu = all[i * 3]!;
+      mem = all[i * 3 + 1]!;
+      disk = all[i * 3 + 2]!;
+    } else if (known) {
       cpu = known.cpuMhz;
       mem = known.memoryMb;
       disk = known.diskMb;

@@ -18,6 +18,9 @@ export class Harness implements StateSnapshot {
   private readonly byJob = new Map<string, Allocation[]>();
   private readonly byNode = new Map<string, Allocation[]>();
   private readonly usage = new Map<string, AllocatedResources>();
+  /** Usage aligned with `nodeList`, rebuilt with it. */
+  private usageArr: Float64Array | null = null;
+  private nodePos = new Map<string, number>();
   /** Every plan produced, in order. */
   readonly plans: Plan[] = [];
   /** Evaluations created by plans (follow-ups). */
@@ -30,6 +33,7 @@ export class Harness implements StateSnapshot {
   upsertNode(node: Node): void {
     this.nodeMap.set(node.id, node);
     this.nodeList = null;
+    this.usageArr = null;
   }
 
   /** Stores a job version (`job.version` as given); the latest version is the highest. */
@@ -78,6 +82,12 @@ export class Harness implements StateSnapshot {
     u.cpuMhz += sign * a.resources.cpuMhz;
     u.memoryMb += sign * a.resources.memoryMb;
     u.diskMb += sign * a.resources.diskMb;
+    const i = this.usageArr ? this.nodePos.get(a.nodeId) : undefined;
+    if (i !== undefined && this.usageArr) {
+      this.usageArr[i * 3] = u.cpuMhz;
+      this.usageArr[i * 3 + 1] = u.memoryMb;
+      this.usageArr[i * 3 + 2] = u.diskMb;
+    }
   }
 
   alloc(id: string): Allocation | undefined {
@@ -137,7 +147,20 @@ export class Harness implements StateSnapshot {
     return this.jobVersions.get(`${namespace}/${jobId}`)?.find((j) => j.version === version);
   }
   nodes(): readonly Node[] {
-    return (this.nodeList ??= [...this.nodeMap.values()]);
+    if (!this.nodeList) {
+      this.nodeList = [...this.nodeMap.values()];
+      this.nodePos = new Map(this.nodeList.map((n, i) => [n.id, i]));
+      this.usageArr = new Float64Array(this.nodeList.length * 3);
+      this.nodeList.forEach((n, i) => {
+        const u = this.usage.get(n.id);
+        if (u) this.usageArr!.set([u.cpuMhz, u.memoryMb, u.diskMb], i * 3);
+      });
+    }
+    return this.nodeList;
+  }
+  nodeUsageArray(): Float64Array {
+    this.nodes();
+    return this.usageArr!;
   }
   node(nodeId: string): Node | undefined {
     return this.nodeMap.get(nodeId);
