@@ -91,7 +91,7 @@ export class PassContext {
         disk += a.resources.diskMb;
       }
     }
-    const f = this.freed.get(i);
+    const f = this.freed.size > 0 ? this.freed.get(i) : undefined;
     if (f) {
       cpu -= f.cpuMhz;
       mem -= f.memoryMb;
