@@ -50,7 +50,7 @@ export const secretsSchema = z
   .superRefine((value, ctx) => {
     const chosen = Object.entries(value).filter(([, v]) => v !== undefined);
     if (chosen.length > 1) {
-      ctx.addIssue({ code: 'custom', message: `set one of env, file, vault (found ${chosen.map(([k]) => k).join(', ')})` });
+      ctx.addIssue({ code: 'custom', message: `set only one of env, file, vault (found ${chosen.map(([k]) => k).join(', ')})` });
     }
   });
 
