@@ -160,6 +160,12 @@ describe('SecretStore adapter specifics', () => {
     expect((err as Error).message).not.toContain('tok-unused-5521');
   });
 
+  it('VaultSecretStore_unknownMount_saysToCheckTheMountSetting', async () => {
+    const store = await vaultStore({ token: await vault.createToken(60_000), mount: 'kv-missing' });
+    await expect(store.get('db-root-password')).rejects.toThrow(/no KV v2 engine at mount "kv-missing".*check secrets\.vault\.mount/);
+    await store.close();
+  });
+
   it('VaultSecretStore_secretWithoutValueField_saysWhichFieldIsMissing', async () => {
     await vault.putSecret('app/no-value', { password: 'other-field' });
     const store = await vaultStore({ token: await vault.createToken(60_000) });
