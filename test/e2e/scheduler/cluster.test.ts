@@ -144,6 +144,23 @@ describe('scheduler cluster', () => {
     await waitFor('acked job stopped', async () => running(await allocsOf('acked')).length === 0);
   });
 
+  it('Agent_serverUnreachable_keepsRunningAndReportsWhenBack', async () => {
+    const target = running(await allocsOf('web'))[0] as Allocation;
+    const oldPid = pidOf(target);
+    await cluster.server.kill();
+    // While the server is gone a task dies: the agent restarts it under its restart policy.
+    process.kill(oldPid, 'SIGKILL');
+    const agentIndex = Number(target.nodeName.slice(5)) - 1;
+    await waitFor('task restarted by the agent', () => cluster.taskPids(agentIndex).some((t) => t.file.includes(target.id) && t.pid !== oldPid));
+    await cluster.startServer();
+    const updated = await waitFor('restart reported once the server is back', async () => {
+      const alloc = (await cluster.api<{ alloc: Allocation }>(`/v1/allocation/${target.id}`)).body.alloc;
+      return alloc.taskStates.main?.restarts === 1 && alloc.clientStatus === 'running' ? alloc : undefined;
+    });
+    expect(pidOf(updated)).not.toBe(oldPid);
+    expect((await cluster.api<Node[]>('/v1/nodes')).body.every((n) => n.status === 'ready')).toBe(true);
+  });
+
   it('Agent_restarted_reattachesToRunningTasks', async () => {
     const before = running(await allocsOf('web'));
     const onFirst = before.filter((a) => a.nodeName === 'node-1');
