@@ -177,6 +177,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       } catch (err) {
         if (signal.aborted) return;
         failures += 1;
+        if (failures === 1 || failures % 20 === 0) log.warn({ err: String(err) }, 'cannot watch allocations; tasks keep running; will retry');
         if (isPilotfishError(err) && (err.details as { status?: number } | undefined)?.status === 404) await register();
         await delay(backoffDelayMs(failures, { initialMs: 250, maxMs: 5_000, jitter: 0.2 }), signal).catch(() => undefined);
       }
