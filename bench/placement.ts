@@ -73,6 +73,19 @@ function job(j: number, count: number, racks: number): Job {
   });
 }
 
+/**
+ * A fixed loop of 1e8 float operations, timed: it takes about 100 ms on a current x86 core, so it
+ * tells how fast (or how contended) the machine that produced the figures was.
+ */
+function calibrationMs(): number {
+  const started = process.hrtime.bigint();
+  const a = new Float64Array(5000);
+  let s = 0;
+  for (let k = 0; k < 20_000; k++) for (let i = 0; i < 5000; i++) s += a[i]! * 1.0001 + i;
+  if (s < 0) process.stderr.write('');
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+}
+
 /** Placement quality: worst deviation from the spread targets over the targeted jobs, in allocations. */
 function quality(state: Harness, specs: Job[], count: number): string {
   let worst = 0;
@@ -99,7 +112,7 @@ interface Figures {
 }
 
 function runOne(nodeCount: number, jobs: number, count: number): Figures {
-  const state = new Harness();
+  const state = new Harness({ recordPlans: false });
   for (const n of cluster(nodeCount)) state.upsertNode(n);
   const racks = Math.ceil(nodeCount / NODES_PER_RACK);
   const specs = Array.from({ length: jobs }, (_, j) => job(j, count, racks));
@@ -107,16 +120,24 @@ function runOne(nodeCount: number, jobs: number, count: number): Figures {
   let failedGroups = 0;
   const cpuStart = process.cpuUsage();
   const started = process.hrtime.bigint();
+  let applyNs = 0n;
   for (let j = 0; j < jobs; j++) {
     const spec = specs[j]!;
     state.upsertJob(spec);
-    const plan = state.process(state.evalFor(spec), { nowMs: 1_700_000_000_000, seed: j + 1 });
+    const plan = state.process(state.evalFor(spec), { nowMs: 1_700_000_000_000, seed: j + 1 }, false);
+    const applyStart = process.hrtime.bigint();
+    state.applyPlan(plan);
+    applyNs += process.hrtime.bigint() - applyStart;
     for (const list of Object.values(plan.nodeAllocation)) placements += list.length;
     failedGroups += Object.keys(plan.failedTgAllocs).length;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
-  process.stderr.write(`nodes=${nodeCount}: cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user+system, all threads incl. GC) over ${seconds.toFixed(2)} s wall; ${quality(state, specs, count)}\n`);
+  process.stderr.write(
+    `nodes=${nodeCount}: cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user+system, all threads incl. GC) over ` +
+      `${seconds.toFixed(2)} s wall, of which applying plans to the in-memory state ${(Number(applyNs) / 1e9).toFixed(2)} s; ` +
+      `${quality(state, specs, count)}; calibration loop ${calibrationMs()} ms\n`,
+  );
   if (failedGroups > 0) process.stderr.write(`warning: ${failedGroups} groups had placements that found no node\n`);
   return {
     nodes: nodeCount,

@@ -10,7 +10,8 @@ import type { PassContext } from './context.js';
  */
 
 interface PropertyRule {
-  attribute: string;
+  /** Filter reason, built once: violations are frequent and a fresh string each time showed up in profiles. */
+  reason: string;
   limit: number;
   valueOf: Int32Array;
   counts: Int32Array;
@@ -44,7 +45,7 @@ export class DistinctChecker {
         const v = col.valueOf[ctx.proposedNode[k]!]!;
         if (v >= 0) counts[v] = counts[v]! + 1;
       }
-      this.rules.push({ attribute: c.attribute, limit: ruleLimit(c), valueOf: col.valueOf, counts });
+      this.rules.push({ reason: `distinct_property ${c.attribute}`, limit: ruleLimit(c), valueOf: col.valueOf, counts });
     }
   }
 
@@ -53,7 +54,7 @@ export class DistinctChecker {
     if (this.hostsCounts !== null && this.hostsCounts[i]! > 0) return 'distinct_hosts';
     for (const r of this.rules) {
       const v = r.valueOf[i]!;
-      if (v < 0 || r.counts[v]! >= r.limit) return `distinct_property ${r.attribute}`;
+      if (v < 0 || r.counts[v]! >= r.limit) return r.reason;
     }
     return undefined;
   }

@@ -67,7 +67,7 @@ function emptyUpdates(): DesiredUpdates {
   return { place: 0, stop: 0, ignore: 0, migrate: 0, inPlaceUpdate: 0, destructiveUpdate: 0, rescheduleNow: 0, rescheduleLater: 0, lost: 0 };
 }
 
-function classify(state: StateSnapshot, job: Job, group: TaskGroup, alloc: Allocation, nowMs: number, evalId: string): Slot | null {
+function classify(state: StateSnapshot, job: Job, group: TaskGroup, alloc: Allocation, nowMs: number): Slot | null {
   const slot = (kind: SlotKind, delayMs = 0): Slot => ({ index: allocIndex(alloc.name), kind, alloc, delayMs });
   if (alloc.desiredStatus !== 'run' || alloc.nextAllocation !== '') return null;
   if (alloc.clientStatus === 'complete') return job.type === 'batch' ? slot('done') : null;
@@ -76,8 +76,9 @@ function classify(state: StateSnapshot, job: Job, group: TaskGroup, alloc: Alloc
     const failedAt = failTimeMs(alloc);
     if (!rescheduleEligible(group.reschedule, alloc.rescheduleTracker, failedAt)) return slot('failed');
     const delayMs = nextDelayMs(group.reschedule, alloc.rescheduleTracker, failedAt);
-    const due = failedAt + delayMs <= nowMs || (alloc.followupEvalId !== '' && alloc.followupEvalId === evalId && failedAt + delayMs <= nowMs);
-    return slot(due ? 'now' : 'later', delayMs);
+    // Due by time alone: a follow-up evaluation that runs early (or any other evaluation that runs
+    // late) decides the same way.
+    return slot(failedAt + delayMs <= nowMs ? 'now' : 'later', delayMs);
   }
   const node = state.node(alloc.nodeId);
   if (!node || node.status === 'down') return slot('lost');
@@ -89,7 +90,7 @@ function classify(state: StateSnapshot, job: Job, group: TaskGroup, alloc: Alloc
 }
 
 /** Decides, for every group of `job` (undefined or stopped: stop everything), what the plan must do. */
-export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: readonly Allocation[], nowMs: number, evalId: string): ReconcileResult {
+export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: readonly Allocation[], nowMs: number): ReconcileResult {
   const result: ReconcileResult = { stops: [], inPlace: [], places: [], followups: [], desired: {} };
   const groups = new Map((job && !job.stop ? job.groups : []).map((g) => [g.name, g]));
   for (const alloc of allocs) {
@@ -105,7 +106,7 @@ export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: re
     const slots: Slot[] = [];
     for (const alloc of allocs) {
       if (alloc.taskGroup !== group.name) continue;
-      const slot = classify(state, job, group, alloc, nowMs, evalId);
+      const slot = classify(state, job, group, alloc, nowMs);
       if (slot) slots.push(slot);
     }
     slots.sort((a, b) => a.index - b.index);

@@ -65,7 +65,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
   const job = state.job(evaluation.namespace, evaluation.jobId);
   const allocs = state.allocsByJob(evaluation.namespace, evaluation.jobId);
   const plan = emptyPlan(evaluation, job);
-  const decided = reconcile(state, job, allocs, nowMs, evaluation.id);
+  const decided = reconcile(state, job, allocs, nowMs);
   plan.annotations.desiredTgUpdates = decided.desired;
 
   const ctx = new PassContext(state);

@@ -94,7 +94,11 @@ export class GroupStack {
     const freeMem = 1 - (used[o + 1]! + this.ask.memoryMb) / cap[o + 1]!;
     let total = fitScore(this.algorithm, freeCpu, freeMem);
     let parts = 1;
-    if (out) out[this.algorithm] = total;
+    if (out) {
+      // constant keys keep the object in fast mode with a shared shape
+      if (this.algorithm === 'binpack') out['binpack'] = total;
+      else out['spread'] = total;
+    }
     const collisions = this.groupCount[i]!;
     if (collisions > 0) {
       const s = antiAffinityScore(collisions, this.group.count);
@@ -198,7 +202,9 @@ export class GroupStack {
     // Objects that do not vary between placements (static filter reasons, nodes per datacenter,
     // empty maps) are shared by the metrics of every allocation of the pass: a million placements
     // otherwise spend much of their time allocating identical maps.
-    const filtered = distinctFiltered ? { ...this.staticFiltered, ...distinctFiltered } : this.staticFiltered;
+    // The per-reason breakdown of distinct_* filtering is kept only for failed placements (where it
+    // explains the failure); successful ones count it in nodesFiltered.
+    const filtered = distinctFiltered && best < 0 ? { ...this.staticFiltered, ...distinctFiltered } : this.staticFiltered;
     const metrics: AllocMetrics = {
       nodesEvaluated: evaluated,
       nodesFiltered: this.ctx.nodes.length - this.feasibleCount + (distinctFiltered ? Object.values(distinctFiltered).reduce((a, b) => a + b, 0) : 0),
@@ -214,7 +220,8 @@ export class GroupStack {
     }
     const scores: Record<string, number> = {};
     const normScore = this.parts(best, opts, scores);
-    metrics.scoreMetaData.push({ nodeId: this.ctx.nodes[best]!.id, normScore, scores });
+    // an array literal is allocated at its exact length; push() would reserve room for 17
+    metrics.scoreMetaData = [{ nodeId: this.ctx.nodes[best]!.id, normScore, scores }];
     return { nodeIdx: best, metrics };
   }
 

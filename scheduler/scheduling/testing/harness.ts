@@ -25,6 +25,9 @@ export class Harness implements StateSnapshot {
   readonly evals: Evaluation[] = [];
   private evalCounter = 0;
 
+  /** `recordPlans: false` keeps memory flat in benchmarks that place a million allocations. */
+  constructor(private readonly options: { recordPlans?: boolean } = {}) {}
+
   upsertNode(node: Node): void {
     this.nodeMap.set(node.id, node);
     this.nodeList = null;
@@ -40,12 +43,12 @@ export class Harness implements StateSnapshot {
   }
 
   /** Inserts or replaces allocations, keeping the per-job, per-node and usage indexes current. */
-  upsertAllocs(allocs: readonly Allocation[]): void {
+  upsertAllocs(allocs: readonly Allocation[], knownNew = false): void {
     let lastJob = '';
     let lastNs = '';
     let jobKey = '';
     for (const a of allocs) {
-      const old = this.allocs.get(a.id);
+      const old = knownNew ? undefined : this.allocs.get(a.id);
       if (old) this.account(old, -1);
       this.allocs.set(a.id, a);
       this.account(a, 1);
@@ -85,7 +88,7 @@ export class Harness implements StateSnapshot {
   applyPlan(plan: Plan): void {
     for (const list of Object.values(plan.nodeUpdate)) this.upsertAllocs(list);
     for (const list of Object.values(plan.nodeInPlaceUpdate)) this.upsertAllocs(list);
-    for (const list of Object.values(plan.nodeAllocation)) this.upsertAllocs(list);
+    for (const list of Object.values(plan.nodeAllocation)) this.upsertAllocs(list, true);
     this.upsertAllocs(plan.attributeUpdates);
     this.evals.push(...plan.followupEvals);
   }
@@ -116,7 +119,7 @@ export class Harness implements StateSnapshot {
   /** Runs the scheduler for `evaluation`, records the plan, applies it unless `apply` is false. */
   process(evaluation: Evaluation, options: ScheduleOptions, apply = true): Plan {
     const plan = schedule(this, evaluation, options);
-    this.plans.push(plan);
+    if (this.options.recordPlans !== false) this.plans.push(plan);
     if (apply) this.applyPlan(plan);
     return plan;
   }
