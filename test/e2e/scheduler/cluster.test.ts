@@ -241,6 +241,10 @@ describe('scheduler cluster', () => {
     const next = await waitFor('rescheduled allocation', async () => (await allocsOf('crashy')).find((a) => a.previousAllocation === first.id), { timeoutMs: 30_000 });
     expect(next.nodeId).not.toBe(first.nodeId);
     expect(next.rescheduleTracker?.events.length).toBe(1);
+    // The replacement waited for the policy's 5 s delay (a delayed evaluation held by the broker).
+    const waitedMs = next.createTimeMs - (first.taskStates.main?.finishedAtMs ?? 0);
+    console.log(`[figure] failed allocation replaced ${waitedMs}ms after its failure (reschedule delay 5000ms)`);
+    expect(waitedMs).toBeGreaterThanOrEqual(4_900);
     const stopped = await cluster.cli('job', 'stop', 'crashy');
     expect(stopped.exitCode, stopped.stderr).toBe(0);
   });
