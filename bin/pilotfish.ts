@@ -3,6 +3,10 @@ import { Command } from 'commander';
 import { describeError, isPilotfishError } from '../common/errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerSchedulerDaemons } from './commands/server.js';
+import { registerJobCommands } from './commands/job.js';
+import { registerNodeCommands } from './commands/node.js';
+import { registerAllocCommands } from './commands/alloc.js';
 
 const program = new Command('pilotfish')
   .description('Makes stateful applications disposable to the scheduler.')
@@ -11,6 +15,10 @@ const program = new Command('pilotfish')
 
 registerConfigCommands(program);
 registerUpCommand(program);
+registerSchedulerDaemons(program);
+registerJobCommands(program);
+registerNodeCommands(program);
+registerAllocCommands(program);
 
 try {
   await program.parseAsync(process.argv);
