@@ -21,7 +21,7 @@ export function registerSchedulerDaemons(program: Command): void {
     .requiredOption('-c, --config <file>', 'server.yaml')
     .action(async (options: { config: string }) => {
       const config = await loadServerConfig(options.config);
-      const logger = createLogger({ level: config.logLevel, base: { component: 'server' } });
+      const logger = createLogger({ level: config.logLevel, base: { role: 'server' } });
       const server = await startServer(config, logger);
       const signal = await shutdownSignal();
       logger.info({ signal }, 'shutting down');
@@ -33,7 +33,7 @@ export function registerSchedulerDaemons(program: Command): void {
     .requiredOption('-c, --config <file>', 'agent.yaml')
     .action(async (options: { config: string }) => {
       const config = await loadAgentConfig(options.config);
-      const logger = createLogger({ level: config.logLevel, base: { component: 'agent' } });
+      const logger = createLogger({ level: config.logLevel, base: { role: 'agent' } });
       const agent = await startAgent(config, logger);
       const signal = await shutdownSignal();
       logger.info({ signal }, 'shutting down; tasks keep running');

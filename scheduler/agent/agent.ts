@@ -42,6 +42,12 @@ async function anyTaskAlive(dir: AllocDir, tasks: readonly string[]): Promise<bo
   return false;
 }
 
+/** A 404 (unknown node) or 401/403 (secret not accepted) means the server must see a registration again. */
+function needsRegistration(err: unknown): boolean {
+  const status = isPilotfishError(err) ? (err.details as { status?: number } | undefined)?.status : undefined;
+  return status === 404 || status === 401 || status === 403;
+}
+
 /** How long one allocation long-poll waits on the server. */
 const WATCH_WAIT_MS = 20_000;
 
@@ -66,8 +72,11 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   await mkdir(allocsDir, { recursive: true });
   const identity: NodeIdentity = await loadIdentity(config.dataDir);
   const log = logger.child({ component: 'agent', nodeId: identity.id });
+  // The configured token registers the node; everything after uses the node's own secret, which
+  // the server accepts only for this node's endpoints (least privilege for the long-lived loops).
   const base = new ApiClient({ address: config.server, token: config.token, timeoutMs: 10_000 });
-  const client = () => base;
+  let nodeClient = identity.secretId ? base.withToken(identity.secretId) : base;
+  const client = () => nodeClient;
   const runners = new Map<string, AllocRunner>();
   const reporter = new StatusReporter(client, identity.id, log.child({ component: 'reporter' }));
   const name = config.name ?? hostname();
@@ -129,7 +138,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         const fp = await fingerprint(config.dataDir, config.resources);
-        const out = await client().post<{ nodeId: string; secretId: string; heartbeatTtlMs: number }>('/v1/node/register', {
+        const out = await base.post<{ nodeId: string; secretId: string; heartbeatTtlMs: number }>('/v1/node/register', {
           node: {
             id: identity.id,
             name,
@@ -149,6 +158,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
           identity.secretId = out.secretId;
           await saveIdentity(config.dataDir, identity);
         }
+        nodeClient = base.withToken(identity.secretId);
         log.info({ name, httpAddress, heartbeatMs }, 'registered with the server');
         return;
       } catch (err) {
@@ -167,8 +177,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
         const out = await client().put<{ heartbeatTtlMs: number }>(`/v1/node/${identity.id}/heartbeat`);
         heartbeatMs = Math.max(200, Math.floor(out.heartbeatTtlMs / 3));
       } catch (err) {
-        // The server lost this node (state reset): register again.
-        if (isPilotfishError(err) && (err.details as { status?: number } | undefined)?.status === 404) await register();
+        // The server lost this node or its secret (state reset): register again.
+        if (needsRegistration(err)) await register();
         else log.debug({ err: String(err) }, 'heartbeat failed');
       }
     }
@@ -204,7 +214,8 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
       } catch (err) {
         if (signal.aborted) return;
         failures += 1;
-        if (isPilotfishError(err) && (err.details as { status?: number } | undefined)?.status === 404) await register();
+        if (failures === 1 || failures % 20 === 0) log.warn({ err: String(err) }, 'cannot watch allocations; tasks keep running; will retry');
+        if (needsRegistration(err)) await register();
         await delay(backoffDelayMs(failures, { initialMs: 250, maxMs: 5_000, jitter: 0.2 }), signal).catch(() => undefined);
       }
     }

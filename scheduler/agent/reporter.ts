@@ -44,6 +44,13 @@ export class StatusReporter {
         for (const report of batch) if (this.pending.get(report.id) === report) this.pending.delete(report.id);
         failures = 0;
       } catch (err) {
+        const status = (err as { details?: { status?: number } }).details?.status ?? 0;
+        if (status >= 400 && status < 500) {
+          // The server refused the batch itself (not an outage): retrying would block every later report.
+          this.logger.error({ err: String(err), allocs: batch.map((r) => r.id) }, 'server refused allocation status; dropping it');
+          for (const report of batch) if (this.pending.get(report.id) === report) this.pending.delete(report.id);
+          continue;
+        }
         failures += 1;
         const waitMs = backoffDelayMs(failures, { initialMs: 250, maxMs: 5_000, jitter: 0.2 });
         if (failures === 1 || failures % 20 === 0) this.logger.warn({ err: String(err), waitMs }, 'cannot report allocation status; will retry');

@@ -8,7 +8,7 @@ import type { StateSnapshot } from './state.js';
  * Per-pass bookkeeping over node indices: capacity and usage in typed arrays (usage computed
  * lazily, only for nodes a placement actually looks at, then kept up to date as the plan grows),
  * and the job's proposed allocations (existing ones kept by the plan plus new ones) per node and
- * per group. Nothing here survives the pass.
+ * per group. The arrays are the node table's scratch arrays, reset lazily by the next pass.
  */
 export class PassContext {
   readonly table: NodeTable;
@@ -18,12 +18,16 @@ export class PassContext {
   readonly cap: Float64Array;
   /** Usage per node index in the same layout; valid once {@link exhausts} has been called for the node. */
   readonly used: Float64Array;
-  private readonly usageKnown: Uint8Array;
+  /** `stamp[i] === epoch` when node `i`'s usage has been read in this pass. */
+  private readonly stamp: Int32Array;
+  private readonly epoch: number;
   /** Resources freed on a node by this plan's stops, applied when the node's usage is first read. */
   private readonly freed = new Map<number, AllocatedResources>();
   /** Proposed allocations of the job per node (all groups). */
   readonly jobCount: Int32Array;
   private readonly groupCounts = new Map<string, Int32Array>();
+  private readonly groupPool: Int32Array[];
+  private readonly usageArray: Float64Array | undefined;
   /** Proposed allocations of the job, as parallel lists of node index and group name. */
   readonly proposedNode: number[] = [];
   readonly proposedGroup: string[] = [];
@@ -33,29 +37,49 @@ export class PassContext {
     this.nodes = this.table.nodes;
     this.index = this.table.index;
     this.cap = this.table.cap;
-    const n = this.nodes.length;
-    this.used = new Float64Array(n * 3);
-    this.usageKnown = new Uint8Array(n);
-    this.jobCount = new Int32Array(n);
+    const sc = this.table.scratch;
+    // Undo the previous pass's counts (only where it raised them), then claim the arrays.
+    for (const i of sc.dirty) {
+      sc.jobCount[i] = 0;
+      for (const g of sc.groupPool) g[i] = 0;
+    }
+    sc.dirty = this.proposedNode;
+    sc.epoch = sc.epoch === 0x7fffffff ? 1 : sc.epoch + 1;
+    if (sc.epoch === 1) sc.stamp.fill(0);
+    this.epoch = sc.epoch;
+    this.stamp = sc.stamp;
+    this.used = sc.used;
+    this.jobCount = sc.jobCount;
+    this.groupPool = sc.groupPool;
+    const all = state.nodeUsageArray?.();
+    this.usageArray = all && all.length === this.nodes.length * 3 ? all : undefined;
   }
+
   /** Allocations of the job per node for one group (created on first use). */
   groupCount(group: string): Int32Array {
     let counts = this.groupCounts.get(group);
     if (!counts) {
-      counts = new Int32Array(this.nodes.length);
+      const k = this.groupCounts.size;
+      if (k === this.groupPool.length) this.groupPool.push(new Int32Array(this.nodes.length));
+      counts = this.groupPool[k]!;
       this.groupCounts.set(group, counts);
     }
     return counts;
   }
 
   private ensureUsage(i: number): void {
-    if (this.usageKnown[i]) return;
+    if (this.stamp[i] === this.epoch) return;
     const node = this.nodes[i]!;
     let cpu = 0;
     let mem = 0;
     let disk = 0;
-    const known = this.state.nodeUsage?.(node.id);
-    if (known) {
+    const all = this.usageArray;
+    const known = all ? undefined : this.state.nodeUsage?.(node.id);
+    if (all) {
+      cpu = all[i * 3]!;
+      mem = all[i * 3 + 1]!;
+      disk = all[i * 3 + 2]!;
+    } else if (known) {
       cpu = known.cpuMhz;
       mem = known.memoryMb;
       disk = known.diskMb;
@@ -67,7 +91,7 @@ export class PassContext {
         disk += a.resources.diskMb;
       }
     }
-    const f = this.freed.get(i);
+    const f = this.freed.size > 0 ? this.freed.get(i) : undefined;
     if (f) {
       cpu -= f.cpuMhz;
       mem -= f.memoryMb;
@@ -76,7 +100,7 @@ export class PassContext {
     this.used[i * 3] = cpu;
     this.used[i * 3 + 1] = mem;
     this.used[i * 3 + 2] = disk;
-    this.usageKnown[i] = 1;
+    this.stamp[i] = this.epoch;
   }
 
   /** Which dimension `ask` would exhaust on node `i`: 0 fits, 1 cpu, 2 memory, 3 disk. */
@@ -112,7 +136,7 @@ export class PassContext {
   stop(alloc: Allocation): void {
     const i = this.index.get(alloc.nodeId);
     if (i === undefined || isTerminal(alloc)) return;
-    if (this.usageKnown[i]) {
+    if (this.stamp[i] === this.epoch) {
       const o = i * 3;
       this.used[o] = this.used[o]! - alloc.resources.cpuMhz;
       this.used[o + 1] = this.used[o + 1]! - alloc.resources.memoryMb;

@@ -26,6 +26,20 @@ export class NodeTable {
   readonly cap: Float64Array;
   readonly schedulable: Uint8Array;
   private readonly columns = new Map<string, Column>();
+  /**
+   * Scratch arrays reused by consecutive passes over this table instead of allocating (and
+   * zeroing, and collecting) several node-sized arrays per pass. Passes are synchronous and never
+   * overlap; each pass resets only the entries the previous one touched (see `PassContext`).
+   */
+  readonly scratch: {
+    used: Float64Array;
+    stamp: Int32Array;
+    epoch: number;
+    jobCount: Int32Array;
+    groupPool: Int32Array[];
+    /** Node indices whose counts the last pass raised. */
+    dirty: number[];
+  };
   private readonly drivers = new Map<string, Uint8Array>();
   private readonly volumes = new Map<string, Uint8Array>();
 
@@ -41,6 +55,7 @@ export class NodeTable {
       this.cap[i * 3 + 2] = node.resources.diskMb - node.reserved.diskMb;
       this.schedulable[i] = nodeSchedulable(node) ? 1 : 0;
     }
+    this.scratch = { used: new Float64Array(n * 3), stamp: new Int32Array(n), epoch: 0, jobCount: new Int32Array(n), groupPool: [], dirty: [] };
   }
 
   /** The interned column of `target` (computed on first use, then cached with the table). */

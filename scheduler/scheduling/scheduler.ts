@@ -139,7 +139,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       jobId: job.id,
       jobVersion: job.version,
       taskGroup: groupName,
-      resources: { ...stack.ask },
+      resources: stack.ask,
       desiredStatus: 'run',
       desiredDescription: '',
       clientStatus: 'pending',

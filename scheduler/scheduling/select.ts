@@ -33,7 +33,9 @@ export interface Selection {
 }
 
 const EMPTY: Record<string, number> = Object.freeze({}) as Record<string, number>;
+const NO_SCORES: AllocMetrics['scoreMetaData'] = Object.freeze([]) as unknown as AllocMetrics['scoreMetaData'];
 
+/** Placement stack of one task group for one pass; `select` then `commit` per placement. */
 export class GroupStack {
   readonly ask: AllocatedResources;
   private readonly feasible: Int32Array;
@@ -56,7 +58,8 @@ export class GroupStack {
     rng: Rng,
     private readonly algorithm: SchedulerAlgorithm,
   ) {
-    this.ask = groupResources(group);
+    // Shared by every allocation the stack places (frozen, so a mutation fails loudly).
+    this.ask = Object.freeze(groupResources(group));
     const req = groupRequirements(job, group);
     const n = ctx.nodes.length;
     this.feasible = new Int32Array(n);
@@ -226,7 +229,7 @@ export class GroupStack {
       constraintFiltered: filtered,
       nodesExhausted: exhausted,
       dimensionExhausted: dims ?? EMPTY,
-      scoreMetaData: [],
+      scoreMetaData: NO_SCORES,
     };
     if (best < 0) {
       this.lastFailure = metrics;

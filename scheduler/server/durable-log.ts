@@ -31,7 +31,8 @@ export class DurableLog<S, O> {
   pending = 0;
 
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    // The state holds node secrets: only the server's user may read it.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   private get snapshotPath(): string {
@@ -78,7 +79,7 @@ export class DurableLog<S, O> {
 
   /** Appends one operation and fsyncs it; returns once it is durable. */
   append(op: O): void {
-    this.fd ??= openSync(this.logPath, 'a');
+    this.fd ??= openSync(this.logPath, 'a', 0o600);
     this.seq += 1;
     writeSync(this.fd, `${JSON.stringify({ seq: this.seq, op })}\n`);
     fsyncSync(this.fd);
@@ -88,7 +89,7 @@ export class DurableLog<S, O> {
   /** Replaces snapshot and log with `state` (which must include every appended operation). */
   compact(state: S): void {
     const tmp = `${this.snapshotPath}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, JSON.stringify({ seq: this.seq, state }));
       fsyncSync(fd);
@@ -99,7 +100,7 @@ export class DurableLog<S, O> {
     this.syncDir();
     if (this.fd !== undefined) closeSync(this.fd);
     // The log is rewritten empty only after the snapshot that contains it is durable.
-    this.fd = openSync(this.logPath, 'w');
+    this.fd = openSync(this.logPath, 'w', 0o600);
     fsyncSync(this.fd);
     this.pending = 0;
   }

@@ -5,7 +5,8 @@
 
 /** `allocName('cache', 'redis', 2)` → `cache.redis[2]`. */
 export function allocName(jobId: string, group: string, index: number): string {
-  return `${jobId}.${group}[${index}]`;
+  // join() yields one flat string; a template literal this long is kept as a rope of cons strings
+  return [jobId, '.', group, '[', index, ']'].join('');
 }
 
 /** The index of an allocation name, or -1 when the name has none. */

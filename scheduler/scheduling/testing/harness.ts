@@ -13,12 +13,14 @@ export class Harness implements StateSnapshot {
   private readonly nodeMap = new Map<string, Node>();
   private nodeList: Node[] | null = null;
   private readonly jobVersions = new Map<string, Job[]>();
-  private readonly allocs = new Map<string, Allocation>();
   // Arrays rather than maps: a million inserts into per-node maps dominated the benchmark; updates
   // of an existing allocation find it with indexOf, which is cheap at a few hundred per node.
   private readonly byJob = new Map<string, Allocation[]>();
   private readonly byNode = new Map<string, Allocation[]>();
   private readonly usage = new Map<string, AllocatedResources>();
+  /** Usage aligned with `nodeList`, rebuilt with it. */
+  private usageArr: Float64Array | null = null;
+  private nodePos = new Map<string, number>();
   /** Every plan produced, in order. */
   readonly plans: Plan[] = [];
   /** Evaluations created by plans (follow-ups). */
@@ -31,6 +33,7 @@ export class Harness implements StateSnapshot {
   upsertNode(node: Node): void {
     this.nodeMap.set(node.id, node);
     this.nodeList = null;
+    this.usageArr = null;
   }
 
   /** Stores a job version (`job.version` as given); the latest version is the highest. */
@@ -48,10 +51,6 @@ export class Harness implements StateSnapshot {
     let lastNs = '';
     let jobKey = '';
     for (const a of allocs) {
-      const old = knownNew ? undefined : this.allocs.get(a.id);
-      if (old) this.account(old, -1);
-      this.allocs.set(a.id, a);
-      this.account(a, 1);
       if (a.jobId !== lastJob || a.namespace !== lastNs) {
         lastJob = a.jobId;
         lastNs = a.namespace;
@@ -59,6 +58,11 @@ export class Harness implements StateSnapshot {
       }
       let j = this.byJob.get(jobKey);
       if (!j) this.byJob.set(jobKey, (j = []));
+      // No global id index: a job's allocations are few enough to scan, and a million-entry map
+      // would dominate the benchmark with work the scheduler does not do.
+      const old = knownNew ? undefined : j.find((x) => x.id === a.id);
+      if (old) this.account(old, -1);
+      this.account(a, 1);
       let n = this.byNode.get(a.nodeId);
       if (!n) this.byNode.set(a.nodeId, (n = []));
       if (old) {
@@ -78,10 +82,20 @@ export class Harness implements StateSnapshot {
     u.cpuMhz += sign * a.resources.cpuMhz;
     u.memoryMb += sign * a.resources.memoryMb;
     u.diskMb += sign * a.resources.diskMb;
+    const i = this.usageArr ? this.nodePos.get(a.nodeId) : undefined;
+    if (i !== undefined && this.usageArr) {
+      this.usageArr[i * 3] = u.cpuMhz;
+      this.usageArr[i * 3 + 1] = u.memoryMb;
+      this.usageArr[i * 3 + 2] = u.diskMb;
+    }
   }
 
   alloc(id: string): Allocation | undefined {
-    return this.allocs.get(id);
+    for (const list of this.byJob.values()) {
+      const found = list.find((a) => a.id === id);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** Applies a plan as the server would (no capacity re-check: the core already did it). */
@@ -133,7 +147,20 @@ export class Harness implements StateSnapshot {
     return this.jobVersions.get(`${namespace}/${jobId}`)?.find((j) => j.version === version);
   }
   nodes(): readonly Node[] {
-    return (this.nodeList ??= [...this.nodeMap.values()]);
+    if (!this.nodeList) {
+      this.nodeList = [...this.nodeMap.values()];
+      this.nodePos = new Map(this.nodeList.map((n, i) => [n.id, i]));
+      this.usageArr = new Float64Array(this.nodeList.length * 3);
+      this.nodeList.forEach((n, i) => {
+        const u = this.usage.get(n.id);
+        if (u) this.usageArr!.set([u.cpuMhz, u.memoryMb, u.diskMb], i * 3);
+      });
+    }
+    return this.nodeList;
+  }
+  nodeUsageArray(): Float64Array {
+    this.nodes();
+    return this.usageArr!;
   }
   node(nodeId: string): Node | undefined {
     return this.nodeMap.get(nodeId);

@@ -62,4 +62,20 @@ describe('exec driver', () => {
     expect(out).not.toContain('must-not-leak');
     await task.stop(2_000);
   });
+
+  it('ExecDriver_missingCommand_rejectsWithProcessFailed', async () => {
+    dir = tempDir();
+    const path = dir.path;
+    await expect(
+      startTask({
+        command: 'pilotfish-no-such-program',
+        args: [],
+        cwd: path,
+        env: { PATH: process.env.PATH ?? '' },
+        stdoutFile: join(path, 'out.log'),
+        stderrFile: join(path, 'err.log'),
+        pidFile: join(path, 'task.pid'),
+      }),
+    ).rejects.toMatchObject({ code: 'PROCESS_FAILED' });
+  });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableLog } from '../../../../scheduler/server/durable-log.js';
@@ -57,5 +57,16 @@ describe('DurableLog', () => {
     dir = tempDir();
     writeFileSync(join(dir.path, 'log.jsonl'), '{"seq":1,"op":1}\ngarbage\n{"seq":3,"op":3}\n');
     expect(() => new DurableLog<number[], number>(dir?.path as string).load()).toThrow(/line 2 is corrupt/);
+  });
+
+  it('DurableLog_files_readableByOwnerOnly', () => {
+    dir = tempDir();
+    const log = new DurableLog<number[], number>(join(dir.path, 'state'));
+    log.load();
+    log.append(1);
+    log.compact([1]);
+    log.close();
+    for (const name of ['log.jsonl', 'snapshot.json']) expect(statSync(join(dir.path, 'state', name)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir.path, 'state')).mode & 0o777).toBe(0o700);
   });
 });
