@@ -9,7 +9,6 @@ import { applyRetention } from '../../backup/retention.js';
 import { PilotfishError } from '../../common/errors.js';
 import { loadBackupContext, sourceFor, type SourceFlags } from './backup-context.js';
 import { progressBar } from './backup-progress.js';
-import { verifyMysqlDir } from './backup-verify.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
@@ -98,6 +97,8 @@ export function registerBackupCommands(program: Command): void {
         let detail = 'checksum and unpack ok';
         if (result.manifest.format === 'xbstream') {
           const serverBinary = ctx.config.recipe?.mysql?.binaries.server ?? '/usr/sbin/mariadbd';
+          // Loaded on demand: the MySQL client is only needed here.
+          const { verifyMysqlDir } = await import('./backup-verify.js');
           const { tables } = await verifyMysqlDir(result.targetDir, { startServer: flags.startServer, serverBinary });
           detail = flags.startServer ? `prepared; mariadbd started and listed ${tables} InnoDB tables` : 'prepared files present';
         }
