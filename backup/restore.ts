@@ -97,10 +97,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   logger.info({ target, scratch }, 'restore started');
   try {
     await download(options, manifest, scratch, abort.signal);
+    logger.debug({ scratch }, 'restore unpacked and verified');
     if (manifest.format === 'tar') await assertContained(scratch);
     if (manifest.format === 'xbstream' && options.prepare !== false) {
       options.onProgress?.({ phase: 'prepare', bytes: 0 });
       await prepareMysql(scratch, abort.signal, options.tools?.mariadbBackup);
+      logger.debug({ scratch }, 'restore prepared');
     }
     let previousDir: string | null = null;
     const state = await targetState(target);

@@ -42,6 +42,8 @@ interface Timing {
 
 /** Runs a command under /usr/bin/time (for the tree's CPU time), sampling VmHWM of the command itself. */
 async function timed(file: string, args: string[], env: Record<string, string> = {}): Promise<Timing & { peakMb: number; stdout: string }> {
+  // Start every run with no dirty pages left by the previous one, so neither side pays for the other's writes.
+  await execa('sync');
   const timeFile = join(tmpdir(), `pf-bench-time-${process.pid}`);
   const started = process.hrtime.bigint();
   const child = execa('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, file, ...args], { stdin: 'ignore', env });
