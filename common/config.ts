@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { parseDurationMs } from './duration.js';
+import { formatDurationMs, parseDurationMs } from './duration.js';
 import { PilotfishError } from './errors.js';
-import { isSecretKey, REDACTED } from './redact.js';
+import { formatIssues } from './config-issues.js';
 
 /**
  * Configuration mechanics shared by every component: read one YAML file, apply `PILOTFISH_*`
@@ -13,18 +13,23 @@ import { isSecretKey, REDACTED } from './redact.js';
 
 /** A duration field (`5s`, `500ms`, `1m`), converted to milliseconds, within optional bounds. */
 export function durationMs(bounds: { minMs?: number; maxMs?: number; hint?: string } = {}) {
+  const hint = bounds.hint ? ` (${bounds.hint})` : '';
   return z.union([z.string(), z.number()]).transform((input, ctx) => {
+    if ((typeof input === 'number' && input < 0) || (typeof input === 'string' && input.trim().startsWith('-'))) {
+      ctx.addIssue({ code: 'custom', message: 'must not be negative; write a duration like 500ms, 5s or 1m' });
+      return z.NEVER;
+    }
     const ms = parseDurationMs(input);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: 'is not a duration; write it like 500ms, 5s, 1m30s or 2h' });
       return z.NEVER;
     }
     if (bounds.minMs !== undefined && ms < bounds.minMs) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${bounds.minMs}ms${bounds.hint ? ` (${bounds.hint})` : ''}` });
+      ctx.addIssue({ code: 'custom', message: `must be at least ${formatDurationMs(bounds.minMs)}${hint}` });
       return z.NEVER;
     }
     if (bounds.maxMs !== undefined && ms > bounds.maxMs) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxMs}ms${bounds.hint ? ` (${bounds.hint})` : ''}` });
+      ctx.addIssue({ code: 'custom', message: `must be at most ${formatDurationMs(bounds.maxMs)}${hint}` });
       return z.NEVER;
     }
     return ms;
@@ -60,7 +65,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
     if (err instanceof YAMLParseError) {
       const at = err.linePos?.[0];
       const where = at ? `line ${at.line}, column ${at.col}` : 'unknown position';
-      throw new PilotfishError('CONFIG_INVALID', `config file ${path} is not valid YAML at ${where}: ${err.code}`, {
+      // Only the parser's sentence, not its excerpt of the file: that line may hold a secret.
+      const reason = err.message.split(/ at line \d+/)[0] ?? err.code;
+      throw new PilotfishError('CONFIG_INVALID', `config file ${path} is not valid YAML at ${where}: ${reason} (${err.code})`, {
         cause: err,
       });
     }
@@ -72,6 +79,22 @@ const ENV_PREFIX = 'PILOTFISH_';
 
 function camelCase(segment: string): string {
   return segment.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The override variables `applyEnvOverrides` takes, each with the key path it sets. */
+function overrides(env: NodeJS.ProcessEnv, topLevelKeys: readonly string[]): Array<[string[], string, string]> {
+  const out: Array<[string[], string, string]> = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    const path = name.slice(ENV_PREFIX.length).split('__').map(camelCase);
+    if (topLevelKeys.includes(path[0] as string)) out.push([path, name, value]);
+  }
+  return out;
+}
+
+/** Which dotted config path each `PILOTFISH_*` override sets, so problems can name the variable. */
+export function envOverrideSources(env: NodeJS.ProcessEnv, topLevelKeys: readonly string[]): Map<string, string> {
+  return new Map(overrides(env, topLevelKeys).map(([path, name]) => [path.join('.'), name]));
 }
 
 /**
@@ -86,10 +109,7 @@ export function applyEnvOverrides(
   topLevelKeys: readonly string[],
 ): Record<string, unknown> {
   const out = structuredClone(raw);
-  for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
-    const path = name.slice(ENV_PREFIX.length).split('__').map(camelCase);
-    if (!topLevelKeys.includes(path[0] as string)) continue;
+  for (const [path, , value] of overrides(env, topLevelKeys)) {
     let node: Record<string, unknown> = out;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
@@ -107,47 +127,19 @@ export function applyEnvOverrides(
   return out;
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
-}
-
-function dottedPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
-  return out || '(top level)';
-}
-
-function showValue(path: readonly PropertyKey[], value: unknown): string {
-  const last = path[path.length - 1];
-  if (typeof last === 'string' && isSecretKey(last) && value !== undefined) return REDACTED;
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/** One line per problem: `coordinator.etcd.ttl: must be at least 2000ms (got "1s")`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): string[] {
-  return issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      const base = dottedPath(issue.path);
-      return issue.keys
-        .map((key) => `${base === '(top level)' ? key : `${base}.${key}`}: unknown key; remove it or check its spelling`)
-        .join('\n');
-    }
-    return `${dottedPath(issue.path)}: ${issue.message} (got ${showValue(issue.path, valueAt(raw, issue.path))})`;
-  });
-}
-
-/** Validates `raw` against `schema`; throws one CONFIG_INVALID error listing every problem. */
-export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, source: string): Readonly<z.output<S>> {
+/**
+ * Validates `raw` against `schema`; throws one CONFIG_INVALID error listing every problem.
+ * `sources` (from {@link envOverrideSources}) lets a problem name the variable that set it.
+ */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  source: string,
+  sources?: ReadonlyMap<string, string>,
+): Readonly<z.output<S>> {
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const lines = formatIssues(result.error.issues, raw);
+    const lines = formatIssues(result.error.issues, raw, schema, sources).flatMap((line) => line.split('\n'));
     const noun = lines.length === 1 ? 'problem' : 'problems';
     throw new PilotfishError('CONFIG_INVALID', `${source} has ${lines.length} ${noun}:\n  ${lines.join('\n  ')}`, {
       details: { problems: lines },
@@ -155,3 +147,5 @@ export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, source
   }
   return deepFreeze(result.data);
 }
+
+export { formatIssues };
