@@ -14,7 +14,8 @@ import type { MysqlConnection } from '../../backup/sources/option-file.js';
 import { isPilotfishError, PilotfishError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { loadPilotfishConfig, type PilotfishConfig } from '../../supervisor/config.js';
-import { cliSecrets } from './backup-secrets.js';
+import { createSecretStore } from '../../supervisor/secrets/factory.js';
+import type { SecretStore } from '../../supervisor/secrets/secret-store.js';
 
 /** Everything a `pilotfish backup` subcommand needs, built once from `pilotfish.yaml`. */
 export interface BackupContext {
@@ -25,9 +26,21 @@ export interface BackupContext {
   member: string;
   catalog: Catalog;
   logger: Logger;
-  secrets: { get(name: string): Promise<string> };
+  secrets: SecretStore;
   /** The configured key, or `undefined` when backups are not encrypted. */
   encryption(): Promise<EncryptionKey | undefined>;
+  /** Stops the secret store's background renewal. */
+  close(): Promise<void>;
+}
+
+/** Runs `action` with a context for `configPath`, closing it afterwards. */
+export async function withBackupContext<T>(configPath: string, action: (context: BackupContext) => Promise<T>): Promise<T> {
+  const context = await loadBackupContext(configPath);
+  try {
+    return await action(context);
+  } finally {
+    await context.close();
+  }
 }
 
 export async function loadBackupContext(configPath: string): Promise<BackupContext> {
@@ -38,7 +51,7 @@ export async function loadBackupContext(configPath: string): Promise<BackupConte
   // Logs go to stderr so that --json output on stdout stays machine-readable.
   const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, destination: process.stderr, base: { cluster: config.cluster } });
   const store = await createObjectStore(config.objectStore);
-  const secrets = cliSecrets(config);
+  const secrets = await createSecretStore(config.secrets, { logger });
   const keySecret = config.backup.encryption?.keySecret;
   return {
     config,
@@ -50,6 +63,7 @@ export async function loadBackupContext(configPath: string): Promise<BackupConte
     logger,
     secrets,
     encryption: async () => (keySecret ? loadEncryptionKey(secrets, keySecret) : undefined),
+    close: () => secrets.close(),
   };
 }
 

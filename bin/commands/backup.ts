@@ -7,7 +7,7 @@ import type { Manifest } from '../../backup/manifest.js';
 import { restoreBackup } from '../../backup/restore.js';
 import { applyRetention } from '../../backup/retention.js';
 import { PilotfishError } from '../../common/errors.js';
-import { loadBackupContext, sourceFor, type SourceFlags } from './backup-context.js';
+import { type BackupContext, sourceFor, type SourceFlags, withBackupContext } from './backup-context.js';
 import { progressBar } from './backup-progress.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -37,8 +37,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--socket <path>', 'MySQL socket (default: recipe.mysql runDir/mysqld.sock, else host:port)')
     .option('--user <name>', 'MySQL user (default: recipe.mysql.users.backup); password from secret <user>-password')
     .option('--json', 'print the manifest as JSON')
-    .action(async (flags: SourceFlags & { config: string; json?: boolean }) => {
-      const ctx = await loadBackupContext(flags.config);
+    .action((flags: SourceFlags & { config: string; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
       const bar = progressBar();
       const manifest = await createBackup({
         store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, member: ctx.member, logger: ctx.logger,
@@ -46,33 +45,30 @@ export function registerBackupCommands(program: Command): void {
         encryption: await ctx.encryption(), signal: interruptSignal(), onProgress: bar?.onProgress,
       }).finally(() => bar?.finish());
       out(flags.json ? JSON.stringify(manifest) : `created ${summary(manifest)}`);
-    });
+    }));
 
   withConfig(backup.command('list').description('list backups, oldest first (uploads without a manifest are not backups)'))
     .option('--json', 'one JSON array of manifests')
-    .action(async (flags: { config: string; json?: boolean }) => {
-      const ctx = await loadBackupContext(flags.config);
+    .action((flags: { config: string; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
       const manifests = await ctx.catalog.list();
       if (flags.json) out(JSON.stringify(manifests));
       else if (manifests.length === 0) out(`no backups for cluster ${ctx.cluster}`);
       else manifests.forEach((m) => out(summary(m)));
-    });
+    }));
 
   withConfig(backup.command('show <id>').description('print one manifest (id or "latest")'))
     .option('--json', 'print JSON')
-    .action(async (id: string, flags: { config: string; json?: boolean }) => {
-      const ctx = await loadBackupContext(flags.config);
+    .action((id: string, flags: { config: string; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
       const manifest = await ctx.catalog.get(id);
       if (!manifest) throw new PilotfishError('BACKUP_NOT_FOUND', `no backup ${id} in cluster ${ctx.cluster}; list them with: pilotfish backup list`);
       out(flags.json ? JSON.stringify(manifest) : JSON.stringify(manifest, null, 2));
-    });
+    }));
 
   withConfig(backup.command('restore <id>').description('restore a backup (id or "latest") into a directory'))
     .requiredOption('--target <dir>', 'directory to restore into (must be empty or absent unless --force)')
     .option('--force', 'restore over a non-empty target; the old directory is renamed aside, not deleted')
     .option('--no-prepare', 'skip mariadb-backup --prepare')
-    .action(async (id: string, flags: { config: string; target: string; force?: boolean; prepare: boolean }) => {
-      const ctx = await loadBackupContext(flags.config);
+    .action((id: string, flags: { config: string; target: string; force?: boolean; prepare: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
       const bar = progressBar();
       const result = await restoreBackup({
         store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, id, targetDir: flags.target, force: flags.force,
@@ -80,13 +76,12 @@ export function registerBackupCommands(program: Command): void {
       }).finally(() => bar?.finish());
       out(`restored ${result.manifest.id} into ${result.targetDir}${result.previousDir ? ` (previous contents moved to ${result.previousDir})` : ''}`);
       out(JSON.stringify({ position: result.position }));
-    });
+    }));
 
   withConfig(backup.command('verify <id>').description('restore into a scratch directory, prepare, and check it (starts mariadbd briefly)'))
     .option('--scratch <dir>', 'parent directory for the scratch copy', tmpdir())
     .option('--no-start-server', 'only check the prepared files')
-    .action(async (id: string, flags: { config: string; scratch: string; startServer: boolean }) => {
-      const ctx = await loadBackupContext(flags.config);
+    .action((id: string, flags: { config: string; scratch: string; startServer: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
       const scratch = await mkdtemp(join(flags.scratch, 'pf-verify-'));
       const bar = progressBar();
       try {
@@ -106,13 +101,12 @@ export function registerBackupCommands(program: Command): void {
       } finally {
         await rm(scratch, { recursive: true, force: true });
       }
-    });
+    }));
 
   withConfig(backup.command('prune').description('apply backup.retention: keep-last, keep-within, orphans past the grace period'))
     .option('--dry-run', 'print the plan without deleting')
     .option('--json', 'print the plan as JSON')
-    .action(async (flags: { config: string; dryRun?: boolean; json?: boolean }) => {
-      const ctx = await loadBackupContext(flags.config);
+    .action((flags: { config: string; dryRun?: boolean; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
       const { keepLast, keepWithin, orphanGrace } = ctx.config.backup.retention;
       const plan = await applyRetention({
         store: ctx.store, catalog: ctx.catalog, logger: ctx.logger, dryRun: flags.dryRun,
@@ -120,5 +114,5 @@ export function registerBackupCommands(program: Command): void {
       });
       if (flags.json) out(JSON.stringify(plan));
       else out(`${flags.dryRun ? 'would keep' : 'kept'} ${plan.keep.length}, ${flags.dryRun ? 'would remove' : 'removed'} ${plan.remove.length} backup(s) and ${plan.removeOrphans.length} orphan(s)`);
-    });
+    }));
 }

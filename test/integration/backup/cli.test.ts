@@ -94,7 +94,7 @@ describe('pilotfish backup', () => {
     expect(shown.stderr).toMatch(/no backup 20200101T000000000Z-000000 in cluster cli-test.*BACKUP_NOT_FOUND/);
     const noKey = await execa(process.execPath, [pilotfishBin, 'backup', 'create', '--directory', work.path, '-c', config], { reject: false, env: { PILOTFISH_LOG_LEVEL: 'warn' } });
     expect(noKey.exitCode).toBe(1);
-    expect(noKey.stderr).toMatch(/secret backup-key not found: set environment variable PILOTFISH_SECRET_BACKUP_KEY/);
+    expect(noKey.stderr).toMatch(/secret "backup-key" not found: environment variable PILOTFISH_SECRET_BACKUP_KEY is not set/);
   });
 
   test('BackupCli_prune_keepsNewestAndReportsPlan', async () => {
