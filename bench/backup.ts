@@ -6,9 +6,10 @@
  *   raw restore:  zstd -d -c file | mbstream -x -C dir && mariadb-backup --prepare
  *   pilotfish:    `pilotfish backup create` / `backup restore` (fs object store, no encryption)
  *
- * Each step runs BENCH_REPEAT times (default 3), alternating raw and pilotfish; the best time of
- * each counts (the machine may be shared). CPU time of each process tree is reported too, as a
- * load-independent check. Peak RSS is VmHWM of the pilotfish process, sampled from /proc.
+ * Each step runs BENCH_REPEAT rounds (default 5) of raw and pilotfish back to back, alternating
+ * which goes first; the ratio is the median over rounds (the machine may be shared). The CPU time
+ * of each process tree gives a second, load-independent ratio. Peak RSS is VmHWM of the pilotfish
+ * process, sampled from /proc.
  * Prints one line per size and a final JSON line for the largest size.
  */
 import { execa } from 'execa';
@@ -22,7 +23,7 @@ import { pilotfishBin } from '../test/support/paths.js';
 import { tempDir } from '../test/support/tmp.js';
 
 const SIZE_MB = Number(process.env.BENCH_SIZE_MB ?? 1024);
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const LEVEL = 3;
 
 function vmHwmMb(pid: number): number {
@@ -87,44 +88,67 @@ async function benchSize(sizeMb: number) {
       `recipe: { mysql: { dataDir: ${JSON.stringify(db.dataDir)} } }`,
     ].join('\n'));
     const rawFile = join(work.path, 'raw.xbstream.zst');
-    const best = { rawBackup: [Infinity, Infinity], pfBackup: [Infinity, Infinity], rawRestore: [Infinity, Infinity], pfRestore: [Infinity, Infinity] };
-    const keep = (name: keyof typeof best, t: Timing) => {
-      best[name] = [Math.min(best[name][0]!, t.seconds), Math.min(best[name][1]!, t.cpuSeconds)];
-    };
+    // Each round runs raw and pilotfish back to back (alternating which goes first), so both see
+    // the same load; the headline ratio is the median over rounds of raw time / pilotfish time.
+    const rounds: Record<'backup' | 'restore', Array<{ raw: Timing; pf: Timing }>> = { backup: [], restore: [] };
     let peakMb = 0;
     let id = '';
-    for (let i = 0; i < REPEAT; i++) {
+    const rawBackup = async (i: number) => {
       const scratch = join(work.path, `mbk-${i}`);
       await mkdir(scratch);
-      keep('rawBackup', await shell(
+      const t = await shell(
         `mariadb-backup --defaults-extra-file=${optionFile} --backup --stream=xbstream --target-dir=${scratch} --parallel=2 2>/dev/null | zstd -q -T0 -${LEVEL} > ${rawFile}`,
-      ));
+      );
       await rm(scratch, { recursive: true, force: true });
-      const pf = await pilotfish(['backup', 'create', '-c', config, '--socket', db.socket, '--user', 'root', '--json']);
-      keep('pfBackup', pf);
-      peakMb = Math.max(peakMb, pf.peakMb);
-      id = (JSON.parse(pf.stdout) as { id: string }).id;
-    }
-    for (let i = 0; i < REPEAT; i++) {
-      const rawDir = join(work.path, `raw-restore-${i}`);
-      await mkdir(rawDir);
-      keep('rawRestore', await shell(`zstd -q -d -c ${rawFile} | mbstream -x -C ${rawDir} && mariadb-backup --prepare --target-dir=${rawDir} 2>/dev/null`));
-      await rm(rawDir, { recursive: true, force: true });
-      const pfDir = join(work.path, `pf-restore-${i}`);
-      const pf = await pilotfish(['backup', 'restore', id, '-c', config, '--target', pfDir]);
-      keep('pfRestore', pf);
-      peakMb = Math.max(peakMb, pf.peakMb);
-      await rm(pfDir, { recursive: true, force: true });
-    }
-    const ratio = (raw: number, pf: number) => +(raw / pf).toFixed(3);
+      return t;
+    };
+    const pfBackup = async () => {
+      const t = await pilotfish(['backup', 'create', '-c', config, '--socket', db.socket, '--user', 'root', '--json']);
+      peakMb = Math.max(peakMb, t.peakMb);
+      id = (JSON.parse(t.stdout) as { id: string }).id;
+      return t;
+    };
+    const rawRestore = async (i: number) => {
+      const dir = join(work.path, `raw-restore-${i}`);
+      await mkdir(dir);
+      const t = await shell(`zstd -q -d -c ${rawFile} | mbstream -x -C ${dir} && mariadb-backup --prepare --target-dir=${dir} 2>/dev/null`);
+      await rm(dir, { recursive: true, force: true });
+      return t;
+    };
+    const pfRestore = async (i: number) => {
+      const dir = join(work.path, `pf-restore-${i}`);
+      const t = await pilotfish(['backup', 'restore', id, '-c', config, '--target', dir]);
+      peakMb = Math.max(peakMb, t.peakMb);
+      await rm(dir, { recursive: true, force: true });
+      return t;
+    };
+    const pair = async (rawRun: () => Promise<Timing>, pfRun: () => Promise<Timing>, rawFirst: boolean) => {
+      if (rawFirst) {
+        const raw = await rawRun();
+        return { raw, pf: await pfRun() };
+      }
+      const pf = await pfRun();
+      return { raw: await rawRun(), pf };
+    };
+    await pfBackup(); // the restores need a pilotfish backup and the raw file, whatever the order
+    await rawBackup(-1);
+    for (let i = 0; i < REPEAT; i++) rounds.backup.push(await pair(() => rawBackup(i), pfBackup, i % 2 === 0));
+    for (let i = 0; i < REPEAT; i++) rounds.restore.push(await pair(() => rawRestore(i), () => pfRestore(i), i % 2 === 0));
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
+    const ratio = (list: Array<{ raw: Timing; pf: Timing }>, key: keyof Timing) => +median(list.map((r) => r.raw[key] / r.pf[key])).toFixed(3);
+    const seconds = (list: Array<{ raw: Timing; pf: Timing }>) => list.map((r) => [+r.raw.seconds.toFixed(2), +r.pf.seconds.toFixed(2)]);
     return {
       size_mb: Math.round(actualMb),
-      backup_ratio: ratio(best.rawBackup[0]!, best.pfBackup[0]!),
-      restore_ratio: ratio(best.rawRestore[0]!, best.pfRestore[0]!),
+      backup_ratio: ratio(rounds.backup, 'seconds'),
+      restore_ratio: ratio(rounds.restore, 'seconds'),
       peak_rss_mb: Math.round(peakMb),
-      backup_cpu_ratio: ratio(best.rawBackup[1]!, best.pfBackup[1]!),
-      restore_cpu_ratio: ratio(best.rawRestore[1]!, best.pfRestore[1]!),
-      best_wall_and_cpu_seconds: Object.fromEntries(Object.entries(best).map(([k, [w, c]]) => [k, [+w!.toFixed(2), +c!.toFixed(2)]])),
+      backup_cpu_ratio: ratio(rounds.backup, 'cpuSeconds'),
+      restore_cpu_ratio: ratio(rounds.restore, 'cpuSeconds'),
+      rounds_raw_vs_pf_seconds: { backup: seconds(rounds.backup), restore: seconds(rounds.restore) },
     };
   } finally {
     await db.stop();
