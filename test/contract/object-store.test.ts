@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createObjectStore } from '../../backup/object-store/factory.js';
+import { deepFreeze } from '../../common/config.js';
 import type { ObjectStore } from '../../backup/object-store/object-store.js';
 import { startS3, type S3Handle } from '../support/s3.js';
 import { tempDir } from '../support/tmp.js';
@@ -20,14 +21,17 @@ afterAll(async () => {
 });
 
 const adapters: Array<[string, () => Promise<ObjectStore>]> = [
-  ['fs', () => createObjectStore({ fs: { path: dir.path }, prefix: '' })],
+  ['fs', () => createObjectStore(deepFreeze({ fs: { path: dir.path }, prefix: '' }))],
   [
     's3',
     () =>
-      createObjectStore({
-        prefix: '',
-        s3: { bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials, partSizeMb: 5, queueSize: 2 },
-      }),
+      // Frozen, as loadPilotfishConfig hands it out.
+      createObjectStore(
+        deepFreeze({
+          prefix: '',
+          s3: { bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { ...s3.credentials }, partSizeMb: 5, queueSize: 2 },
+        }),
+      ),
   ],
 ];
 
