@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { describeError, isPilotfishError } from '../common/errors.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerSchedulerDaemons } from './commands/server.js';
@@ -13,6 +14,7 @@ const program = new Command('pilotfish')
   .version('0.1.0')
   .showHelpAfterError();
 
+registerBackupCommands(program);
 registerConfigCommands(program);
 registerUpCommand(program);
 registerSchedulerDaemons(program);
