@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { parseDurationMs } from './duration.js';
+import { formatDurationMs, parseDurationMs } from './duration.js';
 import { PilotfishError } from './errors.js';
-import { isSecretKey, REDACTED } from './redact.js';
+import { isSecretKey, REDACTED, redactSecrets } from './redact.js';
 
 /**
  * Configuration mechanics shared by every component: read one YAML file, apply `PILOTFISH_*`
@@ -13,18 +13,23 @@ import { isSecretKey, REDACTED } from './redact.js';
 
 /** A duration field (`5s`, `500ms`, `1m`), converted to milliseconds, within optional bounds. */
 export function durationMs(bounds: { minMs?: number; maxMs?: number; hint?: string } = {}) {
+  const hint = bounds.hint ? ` (${bounds.hint})` : '';
   return z.union([z.string(), z.number()]).transform((input, ctx) => {
+    if ((typeof input === 'number' && input < 0) || (typeof input === 'string' && input.trim().startsWith('-'))) {
+      ctx.addIssue({ code: 'custom', message: 'must not be negative; write a duration like 500ms, 5s or 1m' });
+      return z.NEVER;
+    }
     const ms = parseDurationMs(input);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: 'is not a duration; write it like 500ms, 5s, 1m30s or 2h' });
       return z.NEVER;
     }
     if (bounds.minMs !== undefined && ms < bounds.minMs) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${bounds.minMs}ms${bounds.hint ? ` (${bounds.hint})` : ''}` });
+      ctx.addIssue({ code: 'custom', message: `must be at least ${formatDurationMs(bounds.minMs)}${hint}` });
       return z.NEVER;
     }
     if (bounds.maxMs !== undefined && ms > bounds.maxMs) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxMs}ms${bounds.hint ? ` (${bounds.hint})` : ''}` });
+      ctx.addIssue({ code: 'custom', message: `must be at most ${formatDurationMs(bounds.maxMs)}${hint}` });
       return z.NEVER;
     }
     return ms;
@@ -60,7 +65,9 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
     if (err instanceof YAMLParseError) {
       const at = err.linePos?.[0];
       const where = at ? `line ${at.line}, column ${at.col}` : 'unknown position';
-      throw new PilotfishError('CONFIG_INVALID', `config file ${path} is not valid YAML at ${where}: ${err.code}`, {
+      // Only the parser's sentence, not its excerpt of the file: that line may hold a secret.
+      const reason = err.message.split(/ at line \d+/)[0] ?? err.code;
+      throw new PilotfishError('CONFIG_INVALID', `config file ${path} is not valid YAML at ${where}: ${reason} (${err.code})`, {
         cause: err,
       });
     }
@@ -123,23 +130,105 @@ function dottedPath(path: readonly PropertyKey[]): string {
 }
 
 function showValue(path: readonly PropertyKey[], value: unknown): string {
-  const last = path[path.length - 1];
-  if (typeof last === 'string' && isSecretKey(last) && value !== undefined) return REDACTED;
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  const last = path[path.length - 1];
+  const primitive = value === null || typeof value !== 'object';
+  if (primitive && typeof last === 'string' && isSecretKey(last)) return REDACTED;
+  // A mapping is shown by its keys: its values may be secrets and are not what is wrong.
+  if (!primitive && !Array.isArray(value)) return `a mapping with ${Object.keys(value as object).join(', ') || 'no keys'}`;
+  const text = JSON.stringify(redactSecrets(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** One line per problem: `coordinator.etcd.ttl: must be at least 2000ms (got "1s")`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): string[] {
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'object') return 'mapping';
+  return typeof value;
+}
+
+/** Plain words for zod's default messages; custom messages from the schemas pass through. */
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const names: Record<string, string> = { array: 'list', object: 'mapping' };
+  if (issue.code === 'invalid_type') {
+    const expected = names[issue.expected] ?? issue.expected;
+    return value === undefined ? `is required (${article(expected)})` : `must be ${article(expected)}, not ${article(typeOf(value))}`;
+  }
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big)/.test(issue.message)) {
+    const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+    const word = issue.code === 'too_small' ? 'at least' : 'at most';
+    if (issue.origin === 'string') return `must have ${word} ${bound} characters`;
+    if (issue.origin === 'array') return `must have ${word} ${bound} entries`;
+    return `must be ${word} ${bound}`;
+  }
+  if (issue.code === 'invalid_value' && /^Invalid (option|input)/.test(issue.message)) {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return issue.message;
+}
+
+/** The keys a strict object schema accepts at `path`, looking through optional/default/pipe wrappers. */
+function knownKeys(schema: z.ZodType | undefined, path: readonly PropertyKey[]): string[] {
+  let node: unknown = schema;
+  const unwrap = () => {
+    for (let guard = 0; guard < 10; guard++) {
+      const def = (node as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+      if (!def) return;
+      if (def.innerType) node = def.innerType;
+      else if (def.type === 'pipe') node = def.in;
+      else return;
+    }
+  };
+  for (const key of path) {
+    unwrap();
+    const def = (node as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+    if (def?.type === 'object') node = (def.shape as Record<string, unknown>)[String(key)];
+    else if (def?.type === 'array') node = def.element;
+    else return [];
+  }
+  unwrap();
+  const def = (node as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+  return def?.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+/** Levenshtein distance, for "did you mean" on misspelled keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] as number;
+      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function unknownKeyHint(key: string, known: readonly string[]): string {
+  if (known.length === 0) return 'remove it or check its spelling';
+  const close = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? known.find((k) => distance(k, key) <= 2);
+  const allowed = `allowed here: ${known.join(', ')}`;
+  return close ? `did you mean ${close}? (${allowed})` : `remove it or check its spelling (${allowed})`;
+}
+
+/** One line per problem: `coordinator.etcd.ttl: must be at least 2s (got "1s")`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, schema?: z.ZodType): string[] {
   return issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const base = dottedPath(issue.path);
+      const known = knownKeys(schema, issue.path);
       return issue.keys
-        .map((key) => `${base === '(top level)' ? key : `${base}.${key}`}: unknown key; remove it or check its spelling`)
+        .map((key) => `${base === '(top level)' ? key : `${base}.${key}`}: unknown key; ${unknownKeyHint(key, known)}`)
         .join('\n');
     }
-    return `${dottedPath(issue.path)}: ${issue.message} (got ${showValue(issue.path, valueAt(raw, issue.path))})`;
+    const value = valueAt(raw, issue.path);
+    return `${dottedPath(issue.path)}: ${describeIssue(issue, value)} (got ${showValue(issue.path, value)})`;
   });
 }
 
@@ -147,7 +236,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], raw: unknown):
 export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, source: string): Readonly<z.output<S>> {
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const lines = formatIssues(result.error.issues, raw);
+    const lines = formatIssues(result.error.issues, raw, schema).flatMap((line) => line.split('\n'));
     const noun = lines.length === 1 ? 'problem' : 'problems';
     throw new PilotfishError('CONFIG_INVALID', `${source} has ${lines.length} ${noun}:\n  ${lines.join('\n  ')}`, {
       details: { problems: lines },

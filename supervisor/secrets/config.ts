@@ -18,11 +18,23 @@ const vaultSchema = z
         mount: z.string().default('approle'),
       })
       .optional(),
+    /** Per-request timeout. */
     timeout: durationMs({ minMs: 100 }).default(5000),
+    /** Shortest wait between renewal or login attempts while Vault is down. */
+    retryFloor: durationMs({ minMs: 50 }).default(250),
     namespace: z.string().optional(),
   })
-  .refine((v) => v.token !== undefined || v.tokenFile !== undefined || v.approle !== undefined, {
-    message: 'needs a way to log in: token, tokenFile or approle',
+  .superRefine((v, ctx) => {
+    const ways = (['token', 'tokenFile', 'approle'] as const).filter((k) => v[k] !== undefined);
+    if (ways.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `needs exactly one way to log in: token, tokenFile or approle (found ${ways.join(', ') || 'none'})`,
+      });
+    }
+    if (v.approle?.secretId !== undefined && v.approle.secretIdFile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['approle'], message: 'set secretId or secretIdFile, not both' });
+    }
   });
 
 /** `secrets:` where passwords and keys come from; defaults to environment variables. */
@@ -38,7 +50,7 @@ export const secretsSchema = z
   .superRefine((value, ctx) => {
     const chosen = Object.entries(value).filter(([, v]) => v !== undefined);
     if (chosen.length > 1) {
-      ctx.addIssue({ code: 'custom', message: `set one of env, file, vault (found ${chosen.map(([k]) => k).join(', ')})` });
+      ctx.addIssue({ code: 'custom', message: `set only one of env, file, vault (found ${chosen.map(([k]) => k).join(', ')})` });
     }
   });
 
