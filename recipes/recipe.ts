@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { BackupSource } from '../backup/source.js';
 
 /**
  * The contract between the recipe-agnostic supervisor and one kind of application (MySQL, …).
@@ -31,12 +31,6 @@ export interface RecipeHealth {
 /** The position a restored backup represents; the recipe applies it when it follows a primary. */
 export interface RestoredData {
   position: string;
-}
-
-/** A consistent stream of the application's data, produced while it runs. */
-export interface BackupSource {
-  /** Starts the copy; the stream ends when the copy is complete and errors when it failed. */
-  open(signal: AbortSignal): Promise<{ stream: Readable; done: Promise<{ position: string }> }>;
 }
 
 /** Restores a backup stream into the data directory; the supervisor picks the backup. */
@@ -93,7 +87,7 @@ export interface Recipe {
   /** Refuses writes at once: read-only, client connections dropped. Never throws when the application is down. */
   fence(): Promise<void>;
 
-  /** Where a backup of the running application comes from. */
+  /** Where a backup of the running application comes from (a `backup/` source; the pipeline does the rest). */
   backupSource(): BackupSource;
 
   /**

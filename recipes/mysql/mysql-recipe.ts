@@ -5,7 +5,9 @@ import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { ChildKeeper } from '../../supervisor/process/keeper.js';
 import type { SecretStore } from '../../supervisor/secrets/secret-store.js';
-import type { BackupSource, DataState, Recipe, RecipeHealth, RestoreFn, RestoredData } from '../recipe.js';
+import { MysqlPhysicalSource } from '../../backup/sources/mysql-physical.js';
+import type { BackupSource } from '../../backup/source.js';
+import type { DataState, Recipe, RecipeHealth, RestoreFn, RestoredData } from '../recipe.js';
 import { AdminConnection } from './admin-connection.js';
 import type { MysqlRecipeConfig } from './config.js';
 import { comparePositions } from './gtid.js';
@@ -20,8 +22,6 @@ export interface MysqlRecipeDeps {
   memberName: string;
   secrets: SecretStore;
   logger: Logger;
-  /** Builds the physical backup source (mariadb-backup) for this server; supplied by `backup/`. */
-  backupSource: (paths: MysqlPaths, passwords: MysqlPasswords) => BackupSource;
   startTimeoutMs?: number;
   stopGraceMs?: number;
 }
@@ -214,7 +214,12 @@ export class MysqlRecipe implements Recipe {
   }
 
   backupSource(): BackupSource {
-    return this.deps.backupSource(this.paths, this.passwords);
+    const { config } = this.deps;
+    return new MysqlPhysicalSource({
+      connection: { user: config.users.backup, password: this.passwords.backup, socket: this.paths.socket },
+      binary: config.binaries.backup,
+      dataDir: this.paths.dataDir,
+    });
   }
 
   private binlogAtLastCheck: string | undefined;

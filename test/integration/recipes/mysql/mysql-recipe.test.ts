@@ -1,12 +1,12 @@
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../common/logger.js';
 import { mysqlRecipeSchema } from '../../../../recipes/mysql/config.js';
 import { MysqlRecipe } from '../../../../recipes/mysql/mysql-recipe.js';
-import { mariadbBackupSource, restoreMariadbBackup } from '../../../../recipes/mysql/physical-backup.js';
+import { createBackup } from '../../../../backup/create-backup.js';
+import { FsObjectStore } from '../../../../backup/object-store/fs.js';
+import { restoreBackup } from '../../../../backup/restore.js';
 import type { SecretStore } from '../../../../supervisor/secrets/secret-store.js';
 import { freePort } from '../../../support/ports.js';
 import { recordPid } from '../../../support/processes.js';
@@ -42,7 +42,6 @@ async function member(name: string, serverId: number) {
     memberName: name,
     secrets,
     logger: silentLogger(),
-    backupSource: (paths, passwords) => mariadbBackupSource(config, paths, passwords),
     stopGraceMs: 60_000,
   });
   recipes.push(recipe);
@@ -69,17 +68,20 @@ describe('MysqlRecipe', () => {
     await c1.query('CREATE TABLE t (id INT PRIMARY KEY)');
     await c1.query('INSERT INTO t VALUES (1),(2)');
 
-    const file = join(dir.path, 'backup.xb');
-    const { stream, done } = await a.recipe.backupSource().open(AbortSignal.timeout(60_000));
-    await pipeline(stream, createWriteStream(file));
-    const { position } = await done;
+    const store = new FsObjectStore(join(dir.path, 'store'));
+    const common = { store, prefix: '', cluster: 'c1', logger: silentLogger() };
+    const manifest = await createBackup({ ...common, source: a.recipe.backupSource(), compressionLevel: 1, member: 'db-a' });
+    const position = manifest.position?.gtid ?? '';
     expect(position).toMatch(/^0-1-\d+$/);
-    expect(statSync(file).size).toBeGreaterThan(1000);
+    expect(manifest.storedBytes).toBeGreaterThan(1000);
     // writes after the backup must arrive through replication, without duplicate keys (autopilot #71)
     await c1.query('INSERT INTO t VALUES (3)');
 
     const b = await member('db-b', 2);
-    const restored = await b.recipe.restore((target, signal) => restoreMariadbBackup(b.config, createReadStream(file), target, signal));
+    const restored = await b.recipe.restore(async (targetDir, signal) => {
+      const result = await restoreBackup({ ...common, id: manifest.id, targetDir, signal });
+      return { position: result.position?.gtid ?? '' };
+    });
     expect(restored.position).toBe(position);
     await b.recipe.start();
     recordPid(Number((await import('node:fs')).readFileSync(b.recipe.paths.pidFile, 'utf8')));
