@@ -1,0 +1,98 @@
+import { backoffDelayMs } from '../../common/retry.js';
+import { describeError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { Recipe } from '../../recipes/recipe.js';
+import type { Coordinator } from '../coordinator/coordinator.js';
+import type { ClusterSnapshot, LatestBackup } from '../ha/snapshot.js';
+import { takeBackup, type BackupTarget } from './backup-runner.js';
+
+/** Observable outcome of this member's backups, for `/status` and `/metrics`. */
+export interface BackupStats {
+  running: boolean;
+  lastSuccess: LatestBackup | null;
+  lastError: string | null;
+  failures: number;
+}
+
+/**
+ * Decides on every HA cycle whether a backup is due and whether this member should take it, then
+ * runs it in the background (never blocking the HA loop). Due: the cluster has no backup yet, the
+ * interval passed since `backups/latest`, or the binary log rotated since. Taken by the first
+ * healthy replica by name, else by the primary; one member at a time through `backups/lock` (bound
+ * to the session the HA loop keeps alive). A failure (e.g. the object store is down) is retried
+ * with backoff and never touches health.
+ */
+export class BackupScheduler {
+  readonly stats: BackupStats = { running: false, lastSuccess: null, lastError: null, failures: 0 };
+  private retryAtMs = 0;
+  private rotatedAtMs = 0;
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly recipe: Recipe,
+    private readonly target: BackupTarget,
+    private readonly member: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Why a backup is due now, or `null`. */
+  private dueReason(snapshot: ClusterSnapshot, nowMs: number): string | null {
+    const latest = snapshot.latestBackup;
+    if (!latest) return 'the cluster has no backup yet';
+    const latestAtMs = Date.parse(latest.at);
+    if (this.rotatedAtMs > latestAtMs) return 'the binary log rotated';
+    const { interval } = this.target.config;
+    if (interval > 0 && nowMs - latestAtMs >= interval) return 'the backup interval passed';
+    return null;
+  }
+
+  /** The member that should take a due backup: the first healthy replica by name, else the primary. */
+  private preferred(snapshot: ClusterSnapshot): string | null {
+    const replicas = snapshot.members.filter((m) => m.role === 'replica' && m.healthy).map((m) => m.name).sort();
+    return replicas[0] ?? snapshot.leader?.member ?? null;
+  }
+
+  /** Called once per HA cycle with the cycle's snapshot. Returns at once. */
+  async tick(snapshot: ClusterSnapshot, healthy: boolean, nowMs = Date.now()): Promise<void> {
+    if (this.running || !healthy || nowMs < this.retryAtMs) return;
+    if (this.target.config.onBinlogRotation && (await this.recipe.shouldBackUp(null).catch(() => false))) this.rotatedAtMs = nowMs;
+    const reason = this.dueReason(snapshot, nowMs);
+    if (!reason || this.preferred(snapshot) !== this.member) return;
+    this.running = this.run(reason).finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async run(reason: string): Promise<void> {
+    const lock = JSON.stringify({ member: this.member, since: new Date().toISOString() });
+    if (!(await this.coordinator.tryLock('backups/lock', lock).catch(() => false))) return;
+    this.stats.running = true;
+    this.logger.info({ reason }, 'taking a backup');
+    try {
+      const latest = await takeBackup(this.target, this.recipe, this.member, this.abort.signal);
+      await this.coordinator.put('backups/latest', JSON.stringify(latest));
+      this.stats.lastSuccess = latest;
+      this.stats.lastError = null;
+      this.stats.failures = 0;
+      this.retryAtMs = 0;
+      this.logger.info({ backupId: latest.id, position: latest.position, bytes: latest.bytes, durationMs: latest.durationMs }, 'backup finished');
+    } catch (err) {
+      this.stats.failures++;
+      this.stats.lastError = describeError(err);
+      const waitMs = backoffDelayMs(this.stats.failures - 1, { initialMs: 1000, maxMs: 60_000, jitter: 0.2 });
+      this.retryAtMs = Date.now() + waitMs;
+      this.logger.warn({ err: this.stats.lastError, retryInMs: waitMs }, 'backup failed; will retry');
+    } finally {
+      this.stats.running = false;
+      await this.coordinator.unlock('backups/lock').catch(() => undefined);
+    }
+  }
+
+  /** Aborts a running backup and waits for it to end. */
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('supervisor stopping'));
+    await this.running;
+  }
+}
