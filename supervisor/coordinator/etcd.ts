@@ -1,0 +1,260 @@
+import type { Etcd3, ICompare, IKeyValue, IRequestOp, ITxnResponse, Namespace } from 'etcd3';
+import type { Logger } from '../../common/logger.js';
+import type {
+  Coordinator,
+  KvEntry,
+  LeaderRecord,
+  MemberRecord,
+  ServiceRegistration,
+  WatchEvent,
+} from './coordinator.js';
+import { withDeadline } from './deadline.js';
+import { createEtcdClient, isLeaseInvalid, keepAliveOnce, prefixEnd } from './etcd-client.js';
+import { watchEtcd } from './etcd-watch.js';
+import { LEADER_KEY, MEMBERS_PREFIX, checkKey, clusterPrefix, decodeLeader, decodeMember, memberKey, sortMembers } from './records.js';
+
+export interface EtcdCoordinatorOptions {
+  cluster: string;
+  endpoints: readonly string[];
+  /** Lease TTL; etcd counts whole seconds, so it is rounded up. */
+  ttlMs: number;
+  /** Bound on every call, including retries inside it. */
+  timeoutMs: number;
+  username?: string;
+  password?: string;
+  logger: Logger;
+}
+
+/** A per-call context: the absolute deadline grpc enforces and the signal our timer aborts. */
+interface Call {
+  deadline: Date;
+  signal: AbortSignal;
+}
+
+/**
+ * The Coordinator port on etcd v3: one lease per instance (keys bound to it vanish with it),
+ * compare-and-set through transactions on create_revision / mod_revision / lease, watches from a
+ * revision. Every method runs through {@link EtcdCoordinator.op}, the single choke point that bounds
+ * it by `timeoutMs` and turns transport failures into CoordinatorUnavailable.
+ */
+export class EtcdCoordinator implements Coordinator {
+  readonly kind = 'etcd' as const;
+  private readonly client: Etcd3;
+  private readonly ns: Namespace;
+  private readonly prefix: string;
+  private readonly ttlSeconds: number;
+  private leaseId: string | null = null;
+  /** Set when a lease-bound call found the lease gone; the next keepAlive reports it. */
+  private leaseLost = false;
+  private closed = false;
+
+  constructor(private readonly options: EtcdCoordinatorOptions) {
+    this.prefix = clusterPrefix(options.cluster);
+    this.ttlSeconds = Math.max(1, Math.ceil(options.ttlMs / 1000));
+    this.client = createEtcdClient(options);
+    this.ns = this.client.namespace(this.prefix);
+  }
+
+  /** The choke point: one deadline for the whole operation, one error type for every transport failure. */
+  private op<T>(what: string, fn: (call: Call) => Promise<T>): Promise<T> {
+    return withDeadline(
+      { what: `etcd ${what}`, timeoutMs: this.options.timeoutMs, endpoint: this.options.endpoints.join(',') },
+      (signal, deadlineMs) => fn({ deadline: new Date(deadlineMs), signal }),
+    );
+  }
+
+  private key(key: string): Buffer {
+    return Buffer.from(this.prefix + checkKey(key));
+  }
+
+  private async grant(call: Call): Promise<string> {
+    const res = await this.client.leaseClient.leaseGrant({ TTL: this.ttlSeconds }, { deadline: call.deadline });
+    this.leaseId = res.ID;
+    this.options.logger.debug({ leaseId: res.ID, ttlSeconds: this.ttlSeconds }, 'etcd lease granted');
+    return res.ID;
+  }
+
+  /** Runs a lease-bound write; when etcd says the lease is gone, takes a new one and tries once more. */
+  private async withLease<T>(call: Call, fn: (leaseId: string) => Promise<T>): Promise<T> {
+    const leaseId = this.leaseId ?? (await this.grant(call));
+    try {
+      return await fn(leaseId);
+    } catch (err) {
+      if (!isLeaseInvalid(err)) throw err;
+      this.leaseLost = true;
+      return fn(await this.grant(call));
+    }
+  }
+
+  private txn(call: Call, compare: ICompare[], success: IRequestOp[], failure: IRequestOp[] = []): Promise<ITxnResponse> {
+    return this.client.kv.txn({ compare, success, failure }, { deadline: call.deadline });
+  }
+
+  /** Renews the lease once; `false` when etcd says it had expired (the id is then dropped). */
+  private async renew(call: Call): Promise<boolean> {
+    if (this.leaseId === null) return false;
+    const ttl = await keepAliveOnce(this.client.leaseClient, this.leaseId, call.deadline, call.signal);
+    if (ttl > 0) return true;
+    this.options.logger.warn({ leaseId: this.leaseId }, 'etcd lease had expired');
+    this.leaseId = null;
+    this.leaseLost = true;
+    return false;
+  }
+
+  keepAlive(): Promise<boolean> {
+    return this.op('keepAlive', async (call) => {
+      if (this.leaseId === null && !this.leaseLost) {
+        await this.grant(call);
+        return true;
+      }
+      const alive = (await this.renew(call)) && !this.leaseLost;
+      if (this.leaseId === null) await this.grant(call);
+      this.leaseLost = false;
+      return alive;
+    });
+  }
+
+  /** Create-if-absent bound to the lease; rewrites the value when this lease already holds it. */
+  private async lockAt(call: Call, key: Buffer, value: string): Promise<boolean> {
+    return this.withLease(call, async (lease) => {
+      const put = { request_put: { key, value: Buffer.from(value), lease } };
+      const created = await this.txn(call, [{ key, target: 'Create', result: 'Equal', create_revision: 0 }], [put]);
+      if (created.succeeded) return true;
+      const mine = await this.txn(call, [{ key, target: 'Lease', result: 'Equal', lease }], [put]);
+      return mine.succeeded;
+    });
+  }
+
+  tryAcquireLeader(record: LeaderRecord): Promise<boolean> {
+    return this.op('tryAcquireLeader', (call) => this.lockAt(call, this.key(LEADER_KEY), JSON.stringify(record)));
+  }
+
+  renewLeader(record?: LeaderRecord): Promise<boolean> {
+    return this.op('renewLeader', async (call) => {
+      if (!(await this.renew(call))) return false;
+      const key = this.key(LEADER_KEY);
+      const lease = this.leaseId as string;
+      const op: IRequestOp = record
+        ? { request_put: { key, value: Buffer.from(JSON.stringify(record)), lease } }
+        : { request_range: { key } };
+      return (await this.txn(call, [{ key, target: 'Lease', result: 'Equal', lease }], [op])).succeeded;
+    });
+  }
+
+  private async unlockAt(call: Call, key: Buffer): Promise<void> {
+    if (this.leaseId === null) return;
+    await this.txn(call, [{ key, target: 'Lease', result: 'Equal', lease: this.leaseId }], [
+      { request_delete_range: { key } },
+    ]);
+  }
+
+  releaseLeader(): Promise<void> {
+    return this.op('releaseLeader', (call) => this.unlockAt(call, this.key(LEADER_KEY)));
+  }
+
+  private async read(call: Call, key: Buffer): Promise<IKeyValue | null> {
+    const res = await this.client.kv.range({ key }, { deadline: call.deadline });
+    return res.kvs[0] ?? null;
+  }
+
+  getLeader(): Promise<LeaderRecord | null> {
+    return this.op('getLeader', async (call) => {
+      const kv = await this.read(call, this.key(LEADER_KEY));
+      return kv ? decodeLeader(kv.value.toString()) : null;
+    });
+  }
+
+  putMember(record: MemberRecord): Promise<void> {
+    return this.op('putMember', (call) =>
+      this.withLease(call, async (lease) => {
+        const value = Buffer.from(JSON.stringify(record));
+        await this.client.kv.put({ key: this.key(memberKey(record.name)), value, lease }, { deadline: call.deadline });
+      }),
+    );
+  }
+
+  deleteMember(name: string): Promise<void> {
+    return this.delete(memberKey(name));
+  }
+
+  listMembers(): Promise<MemberRecord[]> {
+    return this.op('listMembers', async (call) => {
+      const key = this.key(MEMBERS_PREFIX);
+      const res = await this.client.kv.range({ key, range_end: prefixEnd(key) }, { deadline: call.deadline });
+      return sortMembers(res.kvs.map((kv) => decodeMember(kv.key.toString().slice(this.prefix.length), kv.value.toString())));
+    });
+  }
+
+  tryLock(key: string, value: string): Promise<boolean> {
+    return this.op('tryLock', (call) => this.lockAt(call, this.key(key), value));
+  }
+
+  unlock(key: string): Promise<void> {
+    return this.op('unlock', (call) => this.unlockAt(call, this.key(key)));
+  }
+
+  get(key: string): Promise<KvEntry | null> {
+    return this.op('get', async (call) => {
+      const kv = await this.read(call, this.key(key));
+      return kv ? { key, value: kv.value.toString(), revision: kv.mod_revision } : null;
+    });
+  }
+
+  put(key: string, value: string): Promise<void> {
+    return this.op('put', async (call) => {
+      await this.client.kv.put({ key: this.key(key), value: Buffer.from(value) }, { deadline: call.deadline });
+    });
+  }
+
+  cas(key: string, value: string, expectedRevision: string | null): Promise<boolean> {
+    return this.op('cas', async (call) => {
+      const k = this.key(key);
+      const compare: ICompare =
+        expectedRevision === null
+          ? { key: k, target: 'Create', result: 'Equal', create_revision: 0 }
+          : { key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision };
+      return (await this.txn(call, [compare], [{ request_put: { key: k, value: Buffer.from(value) } }])).succeeded;
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.op('delete', async (call) => {
+      await this.client.kv.deleteRange({ key: this.key(key) }, { deadline: call.deadline });
+    });
+  }
+
+  watch(prefix: string, signal: AbortSignal, afterRevision?: string): AsyncIterable<WatchEvent> {
+    return watchEtcd({
+      ns: this.ns,
+      prefix,
+      signal,
+      afterRevision,
+      timeoutMs: this.options.timeoutMs,
+      // Liveness probe: a stalled etcd leaves a watch stream silent, so the watch asks every timeoutMs.
+      probe: () =>
+        this.op('watch probe', async (call) => {
+          const res = await this.client.kv.range({ key: this.key(LEADER_KEY), count_only: true }, { deadline: call.deadline });
+          return res.header.revision;
+        }),
+    });
+  }
+
+  async registerService(_service: ServiceRegistration): Promise<void> {}
+
+  async updateService(_id: string, _tags: string[], _healthy: boolean, _note?: string): Promise<void> {}
+
+  async deregisterService(_id: string): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const leaseId = this.leaseId;
+    this.leaseId = null;
+    if (leaseId !== null) {
+      await this.op('close', (call) => this.client.leaseClient.leaseRevoke({ ID: leaseId }, { deadline: call.deadline })).catch(
+        (err: unknown) => this.options.logger.warn({ err }, 'etcd lease not revoked; its keys vanish at TTL expiry'),
+      );
+    }
+    this.client.close();
+  }
+}

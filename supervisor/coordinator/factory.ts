@@ -1,0 +1,47 @@
+import { PilotfishError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { CoordinatorConfig } from './config.js';
+import type { Coordinator } from './coordinator.js';
+
+export interface CreateCoordinatorOptions {
+  /** Cluster name; every key lives under `pilotfish/<cluster>/`. */
+  cluster: string;
+  /** This member's name, for log fields. */
+  memberName?: string;
+  logger: Logger;
+}
+
+/**
+ * Builds the adapter named by the one key present in `coordinator:` (the schema guarantees there
+ * is exactly one). Each adapter is loaded with dynamic import() so that an etcd deployment never
+ * loads the Consul client and vice versa. Connects lazily: no store call happens here, so creation
+ * never fails for an unreachable store.
+ */
+export async function createCoordinator(config: CoordinatorConfig, opts: CreateCoordinatorOptions): Promise<Coordinator> {
+  const base = { component: 'coordinator', cluster: opts.cluster, ...(opts.memberName ? { member: opts.memberName } : {}) };
+  if (config.etcd) {
+    const { EtcdCoordinator } = await import('./etcd.js');
+    const etcd = config.etcd;
+    return new EtcdCoordinator({
+      cluster: opts.cluster,
+      endpoints: etcd.endpoints,
+      ttlMs: etcd.ttl,
+      timeoutMs: etcd.timeout,
+      username: etcd.username,
+      password: etcd.password,
+      logger: opts.logger.child({ ...base, store: 'etcd' }),
+    });
+  }
+  if (config.consul) {
+    // The Consul adapter lands in a following commit.
+    throw new PilotfishError('CONFIG_INVALID', 'coordinator.consul: the Consul adapter is not available in this build; use coordinator.etcd');
+  }
+  if (config.memory) {
+    const [{ MemoryCoordinator }, { sharedMemoryStore }] = await Promise.all([
+      import('./memory.js'),
+      import('./memory-store.js'),
+    ]);
+    return new MemoryCoordinator({ cluster: opts.cluster, ttlMs: config.memory.ttl, store: sharedMemoryStore() });
+  }
+  throw new Error('coordinator config names no store; parse it with coordinatorSchema first');
+}
