@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { describeError, isPilotfishError } from '../common/errors.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerSuperviseCommand } from './commands/supervise.js';
 import { registerUpCommand } from './commands/up.js';
 
 const program = new Command('pilotfish')
@@ -11,6 +13,8 @@ const program = new Command('pilotfish')
 
 registerConfigCommands(program);
 registerUpCommand(program);
+registerSuperviseCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

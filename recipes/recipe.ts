@@ -65,6 +65,9 @@ export interface Recipe {
   /** Stops the application cleanly (no crash recovery on the next start). Idempotent. */
   stop(): Promise<void>;
 
+  /** Forwards a signal the supervisor received (SIGHUP, SIGUSR1/2) to the application process. */
+  signal(signal: NodeJS.Signals): void;
+
   /** Times the application was restarted after a crash. */
   readonly restarts: number;
 

@@ -71,12 +71,16 @@ export class MysqlRecipe implements Recipe {
         stopGraceMs: deps.stopGraceMs ?? 120_000,
         onCrash: () => void this.db.close(),
       },
-      logger.child({ component: 'mariadbd' }),
+      logger.child({ process: 'mariadbd' }),
     );
   }
 
   static async create(deps: MysqlRecipeDeps): Promise<MysqlRecipe> {
     return new MysqlRecipe(deps, await loadPasswords(deps.secrets));
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.keeper.signal(signal);
   }
 
   get restarts(): number {

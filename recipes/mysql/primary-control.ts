@@ -12,8 +12,10 @@ const APPLY_RELAY_LOG_TIMEOUT_MS = 30_000;
 /**
  * Role changes of one server: follow a primary, become primary, fence. The dead-man switch is a
  * one-shot event inside the server (`mysql.pilotfish_fence`) that sets `read_only` at the lease's
- * safe end unless the supervisor moves it on each renewal; it is created with the binary log off
- * for the session, so it is never replicated and never moves the GTID position.
+ * safe end unless the supervisor moves it on each renewal. It is created with the binary log off,
+ * and its body turns the binary log off too: otherwise the automatic drop after it fired would be
+ * logged with this server's id — an errant transaction on a replica restored from a backup that
+ * contains the event (verified on MariaDB 10.11).
  */
 export class MysqlPrimaryControl {
   constructor(
@@ -90,7 +92,7 @@ export class MysqlPrimaryControl {
       await conn.query('SET SESSION sql_log_bin = 0');
       try {
         await conn.query(
-          `CREATE OR REPLACE EVENT mysql.pilotfish_fence ON SCHEDULE AT FROM_UNIXTIME(${atSeconds}) ON COMPLETION NOT PRESERVE DO SET GLOBAL read_only = ON`,
+          `CREATE OR REPLACE EVENT mysql.pilotfish_fence ON SCHEDULE AT FROM_UNIXTIME(${atSeconds}) ON COMPLETION NOT PRESERVE DO BEGIN SET SESSION sql_log_bin = 0; SET GLOBAL read_only = ON; END`,
         );
       } finally {
         await conn.query('SET SESSION sql_log_bin = 1');
