@@ -17,7 +17,7 @@ export interface BackupStats {
 /**
  * Decides on every HA cycle whether a backup is due and whether this member should take it, then
  * runs it in the background (never blocking the HA loop). Due: the cluster has no backup yet, the
- * interval passed since `backups/latest`, or the binary log rotated since. Taken by the first
+ * interval passed since `backups/latest`, or a backup was requested since (binary log rotation). Taken by the first
  * healthy replica by name, else by the primary; one member at a time through `backups/lock` (bound
  * to the session the HA loop keeps alive). A failure (e.g. the object store is down) is retried
  * with backoff and never touches health.
@@ -25,7 +25,6 @@ export interface BackupStats {
 export class BackupScheduler {
   readonly stats: BackupStats = { running: false, lastSuccess: null, lastError: null, failures: 0 };
   private retryAtMs = 0;
-  private rotatedAtMs = 0;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
 
@@ -42,7 +41,8 @@ export class BackupScheduler {
     const latest = snapshot.latestBackup;
     if (!latest) return 'the cluster has no backup yet';
     const latestAtMs = Date.parse(latest.at);
-    if (this.rotatedAtMs > latestAtMs) return 'the binary log rotated';
+    const requested = snapshot.backupRequested;
+    if (requested && Date.parse(requested.at) > latestAtMs) return `${requested.by} asked for one: ${requested.reason}`;
     const { interval } = this.target.config;
     if (interval > 0 && nowMs - latestAtMs >= interval) return 'the backup interval passed';
     return null;
@@ -54,10 +54,18 @@ export class BackupScheduler {
     return replicas[0] ?? snapshot.leader?.member ?? null;
   }
 
-  /** Called once per HA cycle with the cycle's snapshot. Returns at once. */
-  async tick(snapshot: ClusterSnapshot, healthy: boolean, nowMs = Date.now()): Promise<void> {
+  /**
+   * Called once per HA cycle with the cycle's snapshot; starts a backup in the background and
+   * returns. The primary also watches its binary log: when it rotated, it asks for a backup through
+   * `backups/requested`, which the member that takes backups sees in its next snapshot.
+   */
+  async tick(snapshot: ClusterSnapshot, healthy: boolean, isPrimary: boolean, nowMs = Date.now()): Promise<void> {
+    if (isPrimary && healthy && this.target.config.onBinlogRotation && (await this.recipe.shouldBackUp(null).catch(() => false))) {
+      const request = { at: new Date(nowMs).toISOString(), by: this.member, reason: 'the binary log rotated' };
+      await this.coordinator.put('backups/requested', JSON.stringify(request)).catch(() => undefined);
+      this.logger.info('binary log rotated; asked for a backup');
+    }
     if (this.running || !healthy || nowMs < this.retryAtMs) return;
-    if (this.target.config.onBinlogRotation && (await this.recipe.shouldBackUp(null).catch(() => false))) this.rotatedAtMs = nowMs;
     const reason = this.dueReason(snapshot, nowMs);
     if (!reason || this.preferred(snapshot) !== this.member) return;
     this.running = this.run(reason).finally(() => {

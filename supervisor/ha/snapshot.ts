@@ -11,6 +11,13 @@ export interface LatestBackup {
   durationMs?: number;
 }
 
+/** Content of `backups/requested`: a member asks for a backup (its binary log rotated). */
+export interface BackupRequest {
+  at: string;
+  by: string;
+  reason: string;
+}
+
 /** Content of `initialized`. */
 export interface InitializedRecord {
   by: string;
@@ -26,6 +33,7 @@ export interface ClusterSnapshot {
   readonly members: readonly MemberRecord[];
   readonly initialized: InitializedRecord | null;
   readonly latestBackup: LatestBackup | null;
+  readonly backupRequested: BackupRequest | null;
   /** Local clock when the read started. */
   readonly readAtMs: number;
 }
@@ -41,17 +49,19 @@ function parse<T>(value: string | undefined): T | null {
 
 /** Reads every key a decision needs, in parallel. Throws CoordinatorUnavailable like the port. */
 export async function readSnapshot(coordinator: Coordinator, nowMs = Date.now()): Promise<ClusterSnapshot> {
-  const [leader, members, initialized, latest] = await Promise.all([
+  const [leader, members, initialized, latest, requested] = await Promise.all([
     coordinator.getLeader(),
     coordinator.listMembers(),
     coordinator.get('initialized'),
     coordinator.get('backups/latest'),
+    coordinator.get('backups/requested'),
   ]);
   return Object.freeze({
     leader,
     members: Object.freeze([...members]),
     initialized: parse<InitializedRecord>(initialized?.value),
     latestBackup: parse<LatestBackup>(latest?.value),
+    backupRequested: parse<BackupRequest>(requested?.value),
     readAtMs: nowMs,
   });
 }
