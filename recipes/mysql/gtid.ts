@@ -52,3 +52,23 @@ export function positionSequence(text: string): number {
   for (const seq of parsePosition(text).values()) sum += seq;
   return sum;
 }
+
+/**
+ * MariaDB: the later GTID of each domain from both lists, one per domain (what `gtid_slave_pos`
+ * accepts). Used to resume a restored data set: a backup taken on a replica knows its applied
+ * position from the `mysql.gtid_slave_pos` table (restored with the data, transactionally
+ * consistent), a backup taken on a primary from its binary log.
+ */
+export function mergeMariadbPositions(...lists: string[]): string {
+  const best = new Map<string, { server: string; seq: number }>();
+  for (const list of lists) {
+    for (const raw of list.split(',')) {
+      const m = /^(\d+)-(\d+)-(\d+)$/.exec(raw.trim());
+      if (!m) continue;
+      const [domain, server, seq] = [m[1] as string, m[2] as string, Number(m[3])];
+      const current = best.get(domain);
+      if (!current || seq > current.seq) best.set(domain, { server, seq });
+    }
+  }
+  return [...best.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([d, { server, seq }]) => `${d}-${server}-${seq}`).join(',');
+}

@@ -4,6 +4,7 @@ import type { Logger } from '../../common/logger.js';
 import type { AdminConnection } from './admin-connection.js';
 import type { MysqlRecipeConfig } from './config.js';
 import type { MysqlPasswords, MysqlPaths } from './option-files.js';
+import { mergeMariadbPositions } from './gtid.js';
 import { normaliseReplicaStatus, type FlavorSql, type ReplicaStatus } from './sql.js';
 
 /** How long a new primary waits for its relay log to be applied before it gives up the promotion. */
@@ -49,7 +50,12 @@ export class MysqlPrimaryControl {
       : null;
     if (resume !== null) {
       // A restored backup: continue exactly after the last transaction it contains.
-      await this.db.query(this.sql.setResumePosition, [resume]);
+      let position = resume;
+      if (this.config.flavor === 'mariadb') {
+        const [row] = await this.db.query<{ pos: string }>('SELECT @@global.gtid_slave_pos AS pos');
+        position = mergeMariadbPositions(resume, String(row?.pos ?? ''));
+      }
+      await this.db.query(this.sql.setResumePosition, [position]);
     } else if (this.sql.resumeFromOwnHistory) {
       // A former primary or a replica changing source: continue after everything this server has.
       await this.db.query(this.sql.resumeFromOwnHistory);
