@@ -1,4 +1,3 @@
-import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { CoordinatorConfig } from './config.js';
 import type { Coordinator } from './coordinator.js';
@@ -33,8 +32,19 @@ export async function createCoordinator(config: CoordinatorConfig, opts: CreateC
     });
   }
   if (config.consul) {
-    // The Consul adapter lands in a following commit.
-    throw new PilotfishError('CONFIG_INVALID', 'coordinator.consul: the Consul adapter is not available in this build; use coordinator.etcd');
+    const { ConsulCoordinator } = await import('./consul.js');
+    const consul = config.consul;
+    return new ConsulCoordinator({
+      cluster: opts.cluster,
+      memberName: opts.memberName,
+      address: consul.address,
+      token: consul.token,
+      datacenter: consul.datacenter,
+      ttlMs: consul.ttl,
+      lockDelayMs: consul.lockDelay,
+      timeoutMs: consul.timeout,
+      logger: opts.logger.child({ ...base, store: 'consul' }),
+    });
   }
   if (config.memory) {
     const [{ MemoryCoordinator }, { sharedMemoryStore }] = await Promise.all([

@@ -32,6 +32,7 @@ export class MemoryStore {
   readonly services = new Map<string, ServiceRegistration & { healthy: boolean; note?: string }>();
   private readonly sessions = new Map<number, Session>();
   private readonly listeners = new Set<Listener>();
+  private readonly outageListeners = new Set<(err: CoordinatorUnavailable) => void>();
   private readonly history: WatchEvent[] = [];
   private revision = 0;
   private nextSession = 1;
@@ -40,9 +41,18 @@ export class MemoryStore {
   /** `now` returns epoch milliseconds; inject a fake clock to drive TTL expiry in tests. */
   constructor(readonly now: () => number = Date.now) {}
 
-  /** Simulates an outage: while unavailable, every call throws CoordinatorUnavailable. */
+  /** Simulates an outage: while unavailable, every call throws CoordinatorUnavailable and open watches end with it. */
   setAvailable(available: boolean): void {
     this.available = available;
+    if (available) return;
+    const err = new CoordinatorUnavailable('memory watch: the store is marked unavailable');
+    for (const listener of this.outageListeners) listener(err);
+  }
+
+  /** Called when the store is marked unavailable; returns the unsubscribe function. */
+  onOutage(listener: (err: CoordinatorUnavailable) => void): () => void {
+    this.outageListeners.add(listener);
+    return () => this.outageListeners.delete(listener);
   }
 
   /** The gate every operation passes: outage check, then expiry of overdue sessions. */

@@ -171,8 +171,13 @@ export class MemoryCoordinator implements Coordinator {
     sweeper.unref();
     const stop = () => {
       unsubscribe();
+      noOutage();
       clearInterval(sweeper);
     };
+    const noOutage = this.store.onOutage((err) => {
+      stop();
+      queue.fail(err);
+    });
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
     return queue;
