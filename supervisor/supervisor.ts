@@ -43,7 +43,8 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
 
   const secrets = await createSecretStore(config.secrets, { logger });
   const coordinator = await createCoordinator(config.coordinator, { cluster: config.cluster, memberName: member.name, logger });
-  const store = await createObjectStore(config.objectStore);
+  // A copy: the AWS SDK annotates the credentials object it is given, and the parsed config is frozen.
+  const store = await createObjectStore(structuredClone(config.objectStore));
   const recipe = await MysqlRecipe.create({ config: mysqlConfig, memberName: member.name, secrets, logger: logger.child({ component: 'mysql' }) });
   const removeHandlers = installSignalHandlers(() => stop.abort(), (signal) => recipe.signal(signal), log);
   const target: BackupTarget = {

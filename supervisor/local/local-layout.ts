@@ -66,17 +66,19 @@ function common(layout: LocalLayout): Record<string, unknown> {
 
 /**
  * Writes `<dir>/pilotfish.yaml` (the cluster: what `status`, `backup` and `switchover` read) and
- * `<dir>/members/<name>/pilotfish.yaml` for each member's supervisor. Returns their paths.
+ * `<dir>/members/<name>/pilotfish.yaml` for each member's supervisor; `overrides` replaces top-level
+ * sections of both (e.g. another coordinator). Returns their paths.
  */
-export function writeLocalConfigs(layout: LocalLayout): { cluster: string; members: string[] } {
+export function writeLocalConfigs(layout: LocalLayout, overrides: Record<string, unknown> = {}): { cluster: string; members: string[] } {
   const clusterFile = join(layout.dir, 'pilotfish.yaml');
-  writeFileSync(clusterFile, `# written by pilotfish up; the cluster as a whole\n${stringify(common(layout))}`);
+  const shared = { ...common(layout), ...overrides };
+  writeFileSync(clusterFile, `# written by pilotfish up; the cluster as a whole\n${stringify(shared)}`);
   const members = layout.members.map((m) => {
     const memberDir = join(layout.dir, 'members', m.name);
     mkdirSync(memberDir, { recursive: true, mode: 0o700 });
     const file = join(memberDir, 'pilotfish.yaml');
     const config = {
-      ...common(layout),
+      ...shared,
       member: { name: m.name, host: '127.0.0.1' },
       status: { listen: `127.0.0.1:${m.statusPort}` },
       recipe: { mysql: { port: m.port, serverId: m.serverId, dataDir: join(memberDir, 'data'), bufferPool: '64M' } },

@@ -33,22 +33,26 @@ export class TestCluster {
     readonly dir: string,
     readonly layout: LocalLayout,
     readonly configs: { cluster: string; members: string[] },
-    readonly etcd: EtcdHandle,
+    readonly etcd: EtcdHandle | null,
     private readonly env: Record<string, string>,
     private readonly remove: () => void,
   ) {}
 
-  static async create(members: number, env: Record<string, string> = {}, objectStore?: Record<string, unknown>): Promise<TestCluster> {
+  /**
+   * `overrides` replaces top-level configuration sections (`objectStore`, `coordinator`); without a
+   * `coordinator` override the cluster gets its own real etcd.
+   */
+  static async create(members: number, options: { env?: Record<string, string>; overrides?: Record<string, unknown> } = {}): Promise<TestCluster> {
     const tmp = tempDir('pf-e2e-');
-    const etcd = await startEtcd();
+    const overrides = options.overrides ?? {};
+    const etcd = overrides.coordinator ? null : await startEtcd();
     const layout = await loadOrCreateLayout(tmp.path, members, freePort);
-    layout.etcd.clientPort = Number(new URL(etcd.endpoint).port);
+    if (etcd) layout.etcd.clientPort = Number(new URL(etcd.endpoint).port);
     ensureSecrets(tmp.path);
     mkdirSync(join(tmp.path, 'logs'), { recursive: true });
-    const configs = writeLocalConfigs(layout);
-    const extra: Record<string, string> = {};
-    if (objectStore) extra.PILOTFISH_OBJECT_STORE = JSON.stringify(objectStore);
-    return new TestCluster(tmp.path, layout, configs, etcd, { ...FAST_ENV, ...extra, ...env }, tmp.remove);
+    const configs = writeLocalConfigs(layout, overrides);
+    const env = { ...(etcd ? FAST_ENV : { PILOTFISH_HA__LOOP_WAIT: '500ms' }), ...options.env };
+    return new TestCluster(tmp.path, layout, configs, etcd, env, tmp.remove);
   }
 
   get names(): string[] {
@@ -170,7 +174,7 @@ export class TestCluster {
       const pid = this.mysqldPid(name);
       if (pid) killRecorded(pid);
     }
-    await this.etcd.stop();
+    await this.etcd?.stop();
     this.remove();
   }
 }
