@@ -4,6 +4,7 @@ import { describeError, isPilotfishError } from '../common/errors.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSuperviseCommand } from './commands/supervise.js';
+import { registerSwitchoverCommand } from './commands/switchover.js';
 import { registerUpCommand } from './commands/up.js';
 
 const program = new Command('pilotfish')
@@ -15,6 +16,7 @@ registerConfigCommands(program);
 registerUpCommand(program);
 registerSuperviseCommand(program);
 registerStatusCommand(program);
+registerSwitchoverCommand(program);
 
 try {
   await program.parseAsync(process.argv);

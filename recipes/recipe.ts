@@ -57,6 +57,12 @@ export interface Recipe {
   restore(restore: RestoreFn): Promise<RestoredData>;
 
   /**
+   * Moves the data directory aside (to a sibling named `<dir>.diverged-<time>`; never deletes it),
+   * leaving it empty for a restore. Only while the application is stopped. Returns the new path.
+   */
+  setAside(): Promise<string>;
+
+  /**
    * Starts the application read-only and waits until it answers. Restarts it with backoff when it
    * crashes, until {@link stop}. Throws when it does not come up within the recipe's bound.
    */

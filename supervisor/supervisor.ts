@@ -4,7 +4,7 @@ import { describeError, PilotfishError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { MysqlRecipe } from '../recipes/mysql/mysql-recipe.js';
 import { BackupScheduler } from './backups/backup-scheduler.js';
-import type { BackupTarget } from './backups/backup-runner.js';
+import { restoreFrom, type BackupTarget } from './backups/backup-runner.js';
 import { prepareData } from './bootstrap.js';
 import type { PilotfishConfig } from './config.js';
 import { createCoordinator } from './coordinator/factory.js';
@@ -84,8 +84,20 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
       safetyMarginMs: config.ha.safetyMargin,
       maxLagOnFailoverMs: config.ha.maxLagOnFailover,
       primaryDownBoundMs: Math.max(3 * ttlMs, 15_000),
+      candidateTimeoutMs: 2 * ttlMs,
+      switchoverTimeoutMs: 30_000,
     },
     backups,
+    async () => {
+      const latest = await coordinator.get('backups/latest');
+      if (!latest) throw new PilotfishError('RECIPE_FAILED', 'no backup to re-bootstrap from yet', { retryable: true });
+      const { id } = JSON.parse(latest.value) as { id: string };
+      await recipe.stop();
+      const aside = await recipe.setAside();
+      log.warn({ aside, backupId: id }, 'moved the diverged data directory aside; restoring the latest backup');
+      await recipe.restore(restoreFrom(target, id));
+      await recipe.start();
+    },
     logger.child({ component: 'ha' }),
   );
   const statusPort = Number(status.url.split(':').pop());

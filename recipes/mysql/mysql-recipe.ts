@@ -145,6 +145,13 @@ export class MysqlRecipe implements Recipe {
     }
   }
 
+  async setAside(): Promise<string> {
+    const aside = `${this.paths.dataDir}.diverged-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+    renameSync(this.paths.dataDir, aside);
+    rmSync(this.paths.resumePositionFile, { force: true });
+    return aside;
+  }
+
   /** Moves a complete staging directory to the data directory, which must be empty or absent. */
   private swapIntoPlace(staging: string): void {
     const dir = this.paths.dataDir;

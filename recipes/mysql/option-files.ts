@@ -63,7 +63,17 @@ export function serverOptions(config: MysqlRecipeConfig, paths: MysqlPaths, serv
     'innodb-log-file-size=48M',
     ...sqlFor(config.flavor).serverOptions(serverId),
     ...(config.replicationMode === 'semisync'
-      ? ['sync-binlog=1', 'innodb-flush-log-at-trx-commit=1', 'rpl-semi-sync-master-wait-point=AFTER_SYNC', 'relay-log-recovery=ON']
+      ? [
+          'sync-binlog=1',
+          'innodb-flush-log-at-trx-commit=1',
+          'rpl-semi-sync-master-enabled=ON',
+          'rpl-semi-sync-slave-enabled=ON',
+          'rpl-semi-sync-master-wait-point=AFTER_SYNC',
+          'relay-log-recovery=ON',
+          // Every server starts as a replica: a former primary truncates binlogged transactions no
+          // replica acknowledged instead of committing them during crash recovery.
+          'init-rpl-role=SLAVE',
+        ]
       : []),
     ...(process.getuid?.() === 0 ? ['user=root'] : []),
     ...(withInitFile ? [`init-file=${paths.initFile}`] : []),

@@ -27,7 +27,14 @@ export interface HaTimings {
   maxLagOnFailoverMs: number;
   /** A primary whose database stays down this long gives the lease up so a replica can take over. */
   primaryDownBoundMs: number;
+  /** Without a leader for this long, members stop deferring to a better candidate that did not act. */
+  candidateTimeoutMs: number;
+  /** A switchover whose target has not taken over after this long is ignored. */
+  switchoverTimeoutMs: number;
 }
+
+/** Replaces this member's data with the latest backup (the old data is moved aside, never deleted). */
+export type Rebootstrap = () => Promise<void>;
 
 /**
  * The HA loop: every `loopWaitMs`, read an immutable snapshot of the cluster, decide (a pure
@@ -52,8 +59,12 @@ export class HaLoop {
     private readonly self: MemberIdentity,
     private readonly timings: HaTimings,
     private readonly backups: BackupScheduler | null,
+    private readonly rebootstrap: Rebootstrap,
     private readonly logger: Logger,
   ) {}
+
+  private noLeaderSinceMs: number | null = null;
+  private rebootstraps = 0;
 
   start(): void {
     const tick = () => {
@@ -115,10 +126,24 @@ export class HaLoop {
     }
     this.state.leader = snapshot.leader;
     if (snapshot.leader) this.lastTerm = Math.max(this.lastTerm, snapshot.leader.term);
+    this.noLeaderSinceMs = snapshot.leader ? null : (this.noLeaderSinceMs ?? nowMs);
     const decision = decide(
       snapshot,
-      { name: this.self.name, tags: this.self.tags, priority: this.self.priority, health, holdsLease: this.state.holdsLease },
-      { maxLagOnFailoverMs: this.timings.maxLagOnFailoverMs, comparePositions: (a, b) => this.recipe.comparePositions(a, b) },
+      {
+        name: this.self.name,
+        tags: this.self.tags,
+        priority: this.self.priority,
+        health,
+        holdsLease: this.state.holdsLease,
+        noLeaderForMs: this.noLeaderSinceMs === null ? 0 : nowMs - this.noLeaderSinceMs,
+      },
+      {
+        maxLagOnFailoverMs: this.timings.maxLagOnFailoverMs,
+        candidateTimeoutMs: this.timings.candidateTimeoutMs,
+        switchoverTimeoutMs: this.timings.switchoverTimeoutMs,
+        nowMs,
+        comparePositions: (a, b) => this.recipe.comparePositions(a, b),
+      },
     );
     let outcome = decision.reason;
     try {
@@ -137,6 +162,17 @@ export class HaLoop {
   private async apply(decision: Decision, snapshot: ClusterSnapshot): Promise<string> {
     const health = this.state.health!;
     switch (decision.kind) {
+      case 'handover':
+        return this.handover(decision.to, health.position);
+      case 'rebootstrap': {
+        if (this.rebootstraps >= 2) return `${decision.reason}; not again after ${this.rebootstraps} attempts: needs an operator`;
+        this.rebootstraps++;
+        this.logger.warn({ position: health.position }, decision.reason);
+        this.state.role = 'starting';
+        await this.rebootstrap();
+        this.state.role = 'replica';
+        return `${decision.reason}; done`;
+      }
       case 'renew': {
         if (!health.alive && this.downSinceMs !== null && Date.now() - this.downSinceMs > this.timings.primaryDownBoundMs) {
           await this.coordinator.releaseLeader();
@@ -181,6 +217,7 @@ export class HaLoop {
           throw err;
         }
         this.state.role = 'primary';
+        if (snapshot.switchover?.to === this.self.name) await this.coordinator.delete('switchover');
         return `${decision.reason}; now primary (term ${record.term})`;
       }
       case 'follow': {
@@ -199,6 +236,37 @@ export class HaLoop {
         if (health.alive && snapshot.leader === null) this.state.role = 'replica';
         return decision.reason;
     }
+  }
+
+  /**
+   * Planned handover: refuse writes, wait until the target has everything this member wrote, then
+   * release the lease so the target (and only it, the switchover key names it) takes it. Gives up
+   * after the switchover timeout and stays primary.
+   */
+  private async handover(to: string, position: string): Promise<string> {
+    await this.recipe.fence();
+    const final = (await this.recipe.health()).position || position;
+    const deadline = Date.now() + Math.min(this.timings.switchoverTimeoutMs, 10_000);
+    let renewedAtMs = Date.now();
+    while (Date.now() < deadline) {
+      if (Date.now() - renewedAtMs >= this.timings.loopWaitMs) {
+        // keep the lease while waiting, so no other member can take it before the target
+        renewedAtMs = Date.now();
+        if (!(await this.coordinator.renewLeader())) return 'switchover: lost the lease while handing over';
+        this.state.lastRenewOkAtMs = renewedAtMs;
+      }
+      const target = (await this.coordinator.listMembers()).find((m) => m.name === to);
+      if (target?.healthy && this.recipe.comparePositions(target.position, final) === 0) {
+        await this.coordinator.releaseLeader();
+        this.state.holdsLease = false;
+        this.state.role = 'replica';
+        if (this.watchdog) clearTimeout(this.watchdog);
+        return `switchover: ${to} has everything up to ${final}; released the lease`;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.coordinator.delete('switchover');
+    return `switchover to ${to} abandoned: it did not reach ${final} in time; staying primary`;
   }
 
   private memberHealthy(): boolean {

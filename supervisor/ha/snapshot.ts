@@ -18,6 +18,13 @@ export interface BackupRequest {
   reason: string;
 }
 
+/** Content of `switchover`: an operator asks the primary to hand over to `to`. */
+export interface SwitchoverRequest {
+  from?: string;
+  to: string;
+  at: string;
+}
+
 /** Content of `initialized`. */
 export interface InitializedRecord {
   by: string;
@@ -34,6 +41,7 @@ export interface ClusterSnapshot {
   readonly initialized: InitializedRecord | null;
   readonly latestBackup: LatestBackup | null;
   readonly backupRequested: BackupRequest | null;
+  readonly switchover: SwitchoverRequest | null;
   /** Local clock when the read started. */
   readonly readAtMs: number;
 }
@@ -49,12 +57,13 @@ function parse<T>(value: string | undefined): T | null {
 
 /** Reads every key a decision needs, in parallel. Throws CoordinatorUnavailable like the port. */
 export async function readSnapshot(coordinator: Coordinator, nowMs = Date.now()): Promise<ClusterSnapshot> {
-  const [leader, members, initialized, latest, requested] = await Promise.all([
+  const [leader, members, initialized, latest, requested, switchover] = await Promise.all([
     coordinator.getLeader(),
     coordinator.listMembers(),
     coordinator.get('initialized'),
     coordinator.get('backups/latest'),
     coordinator.get('backups/requested'),
+    coordinator.get('switchover'),
   ]);
   return Object.freeze({
     leader,
@@ -62,6 +71,7 @@ export async function readSnapshot(coordinator: Coordinator, nowMs = Date.now())
     initialized: parse<InitializedRecord>(initialized?.value),
     latestBackup: parse<LatestBackup>(latest?.value),
     backupRequested: parse<BackupRequest>(requested?.value),
+    switchover: parse<SwitchoverRequest>(switchover?.value),
     readAtMs: nowMs,
   });
 }
