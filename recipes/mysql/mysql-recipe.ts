@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { PilotfishError } from '../../common/errors.js';
@@ -33,6 +33,9 @@ export function serverIdFor(name: string): number {
   return (hash % 4294967294) + 1;
 }
 
+/** Lives in the data directory (mariadb-backup does not copy it), so it lives and dies with the data set. */
+const SERVER_ID_FILE = 'pilotfish-server-id';
+
 const ROLES = ['root', 'app', 'replication', 'backup', 'monitor'] as const;
 
 /** Reads the five role passwords (`<role>-password`) from the SecretStore. */
@@ -50,7 +53,7 @@ export class MysqlRecipe implements Recipe {
   private readonly db: AdminConnection;
   private readonly control: MysqlPrimaryControl;
   private withInitFile = false;
-  private readonly serverId: number;
+  private readonly configuredServerId: number;
 
   private constructor(
     private readonly deps: MysqlRecipeDeps,
@@ -59,7 +62,7 @@ export class MysqlRecipe implements Recipe {
     const { config, logger } = deps;
     this.paths = mysqlPaths(config);
     this.sql = sqlFor(config.flavor);
-    this.serverId = config.serverId ?? serverIdFor(deps.memberName);
+    this.configuredServerId = config.serverId ?? serverIdFor(deps.memberName);
     const secretValues = () => Object.values(this.passwords);
     this.db = new AdminConnection(this.paths.socket, config.users.root, () => this.passwords.root, secretValues);
     this.control = new MysqlPrimaryControl(this.db, this.sql, config, this.paths, passwords, logger);
@@ -136,6 +139,10 @@ export class MysqlRecipe implements Recipe {
     mkdirSync(dirname(staging), { recursive: true });
     try {
       const restored = await restore(staging, AbortSignal.timeout(3_600_000));
+      // A restored data set gets a server id of its own: a replica skips events carrying its own
+      // id, so a member that wrote transactions as primary, then restored an older backup, would
+      // silently skip its own old writes when catching up under its old id.
+      writeFileSync(join(staging, SERVER_ID_FILE), `${serverIdFor(`${this.deps.memberName}@${new Date().toISOString()}`)}\n`);
       this.swapIntoPlace(staging);
       writePrivateFile(this.paths.resumePositionFile, restored.position);
       return restored;
@@ -163,6 +170,12 @@ export class MysqlRecipe implements Recipe {
     }
     mkdirSync(dirname(dir), { recursive: true });
     renameSync(staging, dir);
+  }
+
+  /** The configured id for data this member initialised or kept; a fresh one for restored data. */
+  get serverId(): number {
+    const file = join(this.paths.dataDir, SERVER_ID_FILE);
+    return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : this.configuredServerId;
   }
 
   async start(): Promise<void> {

@@ -54,6 +54,11 @@ export class MysqlPrimaryControl {
       if (this.config.flavor === 'mariadb') {
         const [row] = await this.db.query<{ pos: string }>('SELECT @@global.gtid_slave_pos AS pos');
         position = mergeMariadbPositions(resume, String(row?.pos ?? ''));
+        // The restored server's binary log starts empty. Seed its state with the restored position
+        // so that, should it become primary, a replica restored from the same backup finds that
+        // position in its binary log (otherwise MariaDB refuses it with error 1236 in strict mode).
+        await this.db.query('RESET MASTER');
+        await this.db.query('SET GLOBAL gtid_binlog_state = ?', [position]);
       }
       await this.db.query(this.sql.setResumePosition, [position]);
     } else if (this.sql.resumeFromOwnHistory) {

@@ -175,6 +175,8 @@ export class TestCluster {
       if (pid) killRecorded(pid);
     }
     await this.etcd?.stop();
-    this.remove();
+    // PILOTFISH_KEEP_E2E=1 keeps the state directory (logs, data) for a post-mortem.
+    if (process.env.PILOTFISH_KEEP_E2E) console.log(`kept ${this.dir}`);
+    else this.remove();
   }
 }
