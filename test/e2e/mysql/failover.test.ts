@@ -95,4 +95,39 @@ describe('MySQL failover', () => {
     await write(target);
     await converged();
   });
+
+  it('Fencing_primarySupervisorFrozen_deadManEventMakesItReadOnlyBeforeNewPrimaryWrites', async () => {
+    const old = await cluster.primary();
+    const root = await cluster.root(old);
+    const supervisor = cluster.supervisors.get(old)!;
+    supervisor.pause();
+    const t0 = Date.now();
+    let readOnlyAtMs: number | null = null;
+    let newPrimaryAtMs: number | null = null;
+    let fresh = '';
+    while (Date.now() - t0 < 30_000 && newPrimaryAtMs === null) {
+      const [rows] = await root.query('SELECT @@global.read_only AS ro');
+      if (readOnlyAtMs === null && Number((rows as { ro: number }[])[0]?.ro) === 1) readOnlyAtMs = Date.now() - t0;
+      const p = (await cluster.status()).members.find((m) => m.role === 'primary' && m.healthy && m.name !== old);
+      if (p) {
+        try {
+          await write(p.name);
+          newPrimaryAtMs = Date.now() - t0;
+          fresh = p.name;
+        } catch {
+          // not writable yet
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`frozen supervisor: ${old} read-only after ${readOnlyAtMs} ms, ${fresh} took its first write after ${newPrimaryAtMs} ms`);
+    expect(readOnlyAtMs).not.toBeNull();
+    expect(newPrimaryAtMs).not.toBeNull();
+    expect(readOnlyAtMs!).toBeLessThan(newPrimaryAtMs!);
+    await root.end();
+    supervisor.resume();
+    await cluster.waitForHealthy(2, 30_000);
+    expect(await cluster.primary()).toBe(fresh);
+    await converged();
+  });
 });
