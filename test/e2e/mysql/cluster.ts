@@ -51,7 +51,9 @@ export class TestCluster {
     ensureSecrets(tmp.path);
     mkdirSync(join(tmp.path, 'logs'), { recursive: true });
     const configs = writeLocalConfigs(layout, overrides);
-    const env = { ...(etcd ? FAST_ENV : { PILOTFISH_HA__LOOP_WAIT: '500ms' }), ...options.env };
+    const env: Record<string, string> = { ...(etcd ? FAST_ENV : { PILOTFISH_HA__LOOP_WAIT: '500ms' }), ...options.env };
+    // PILOTFISH_E2E_REPLICATION_MODE=semisync runs the same scenarios with semi-synchronous replication.
+    if (process.env.PILOTFISH_E2E_REPLICATION_MODE) env.PILOTFISH_RECIPE__MYSQL__REPLICATION_MODE = process.env.PILOTFISH_E2E_REPLICATION_MODE;
     return new TestCluster(tmp.path, layout, configs, etcd, env, tmp.remove);
   }
 
