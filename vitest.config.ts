@@ -10,6 +10,7 @@ const slow = { testTimeout: 180_000, hookTimeout: 180_000 };
 export default defineConfig({
   test: {
     globalSetup: ['test/support/global-setup.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         extends: true,

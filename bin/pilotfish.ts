@@ -6,6 +6,10 @@ import { registerStatusCommand } from './commands/status.js';
 import { registerSuperviseCommand } from './commands/supervise.js';
 import { registerSwitchoverCommand } from './commands/switchover.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerSchedulerDaemons } from './commands/server.js';
+import { registerJobCommands } from './commands/job.js';
+import { registerNodeCommands } from './commands/node.js';
+import { registerAllocCommands } from './commands/alloc.js';
 
 const program = new Command('pilotfish')
   .description('Makes stateful applications disposable to the scheduler.')
@@ -17,6 +21,10 @@ registerUpCommand(program);
 registerSuperviseCommand(program);
 registerStatusCommand(program);
 registerSwitchoverCommand(program);
+registerSchedulerDaemons(program);
+registerJobCommands(program);
+registerNodeCommands(program);
+registerAllocCommands(program);
 
 try {
   await program.parseAsync(process.argv);

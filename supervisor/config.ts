@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { applyEnvOverrides, durationMs, parseConfig, readConfigFile } from '../common/config.js';
+import { applyEnvOverrides, durationMs, envOverrideSources, parseConfig, readConfigFile } from '../common/config.js';
 import { backupSchema, objectStoreSchema } from '../backup/config.js';
 import { mysqlRecipeSchema } from '../recipes/mysql/config.js';
 import { coordinatorSchema } from './coordinator/config.js';
@@ -59,5 +59,5 @@ export async function loadPilotfishConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Readonly<PilotfishConfig>> {
   const raw = applyEnvOverrides(await readConfigFile(path), env, TOP_LEVEL_KEYS);
-  return parseConfig(pilotfishConfigSchema, raw, path);
+  return parseConfig(pilotfishConfigSchema, raw, path, envOverrideSources(env, TOP_LEVEL_KEYS));
 }

@@ -13,6 +13,8 @@ const etcdSchema = z.strictObject({
   timeout: durationMs({ minMs: 100 }).default(2000),
   username: z.string().optional(),
   password: z.string().optional(),
+}).refine((v) => (v.username === undefined) === (v.password === undefined), {
+  message: 'set both username and password, or neither',
 });
 
 const consulSchema = z.strictObject({

@@ -140,6 +140,12 @@ export interface Coordinator {
    * Streams changes under `prefix` in store order, starting after `afterRevision` when given (else
    * from now). Ends when `signal` aborts; throws CoordinatorUnavailable when the store is lost for
    * longer than `timeoutMs` so the caller can resynchronise from a fresh read.
+   *
+   * etcd delivers every change. Consul has no change log: its adapter diffs the prefix between two
+   * blocking-query answers, so changes that land between two answers coalesce into the latest value
+   * (a key created and deleted in between is never seen), replays after `afterRevision` only keys
+   * modified since (as puts, no deletions), and notices a lost agent within about twice `timeoutMs`.
+   * Treat a watch as a prompt to re-read, not as an audit log.
    */
   watch(prefix: string, signal: AbortSignal, afterRevision?: string): AsyncIterable<WatchEvent>;
 

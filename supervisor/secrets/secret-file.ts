@@ -18,7 +18,7 @@ export async function readSecretFile(path: string): Promise<string | undefined> 
   if ((mode & 0o004) !== 0) {
     throw new PilotfishError(
       'SECRET_STORE_UNAVAILABLE',
-      `secret file ${path} is readable by every user (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); restrict it with: chmod 600 ${path}`,
+      `secret file ${path} is readable by every user (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); restrict it with: chmod 600 ${path} (for Docker or Compose secrets, set mode: 0400)`,
     );
   }
   try {

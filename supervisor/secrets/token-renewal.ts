@@ -19,6 +19,7 @@ export type RenewalStep =
   | { readonly action: 'login'; readonly delayMs: number }
   | { readonly action: 'none' };
 
+/** Tuning for {@link TokenRenewalSchedule}. */
 export interface TokenRenewalOptions {
   /** Shortest wait between two attempts while Vault is down. */
   floorMs: number;

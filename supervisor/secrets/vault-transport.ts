@@ -14,6 +14,7 @@ export interface VaultRefusal {
   readonly errors: readonly string[];
 }
 
+/** What a Vault call came back with: the body on success, Vault's refusal otherwise. */
 export type VaultAnswer<T> = { readonly ok: true; readonly body: T } | ({ readonly ok: false } & VaultRefusal);
 
 interface ErrorShape {

@@ -72,6 +72,14 @@ class VaultSecretStore implements SecretStore {
       if (typeof value === 'string') return value;
       throw new PilotfishError('SECRET_NOT_FOUND', `secret "${name}" exists at ${where} but has no string field "value"`);
     }
+    if (answer.status === 404 && answer.errors.length > 0) {
+      // Vault answers a missing secret with an empty error list; a message means no such mount.
+      throw new PilotfishError(
+        'SECRET_NOT_FOUND',
+        `secret "${name}" not found: Vault has no KV v2 engine at mount "${this.config.mount}" (${answer.errors.join('; ')}); check secrets.vault.mount`,
+        { details: { name, path } },
+      );
+    }
     if (answer.status === 404) {
       throw new PilotfishError(
         'SECRET_NOT_FOUND',

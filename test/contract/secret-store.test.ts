@@ -1,5 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPilotfishError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
@@ -157,7 +158,14 @@ describe('SecretStore adapter specifics', () => {
     expect(isPilotfishError(err, 'SECRET_STORE_UNAVAILABLE')).toBe(true);
     expect((err as { retryable: boolean }).retryable).toBe(true);
     expect((err as Error).message).toContain('http://127.0.0.1:9');
-    expect((err as Error).message).not.toContain('tok-unused-5521');
+    // Not in the message, and not anywhere in the error object either (no foreign `cause` with headers).
+    expect(inspect(err, { depth: 20, showHidden: true })).not.toContain('tok-unused-5521');
+  });
+
+  it('VaultSecretStore_unknownMount_saysToCheckTheMountSetting', async () => {
+    const store = await vaultStore({ token: await vault.createToken(60_000), mount: 'kv-missing' });
+    await expect(store.get('db-root-password')).rejects.toThrow(/no KV v2 engine at mount "kv-missing".*check secrets\.vault\.mount/);
+    await store.close();
   });
 
   it('VaultSecretStore_secretWithoutValueField_saysWhichFieldIsMissing', async () => {

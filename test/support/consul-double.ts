@@ -74,6 +74,8 @@ export async function startConsulDouble(options: ConsulDoubleOptions = {}): Prom
       clearInterval(ticker);
       held = null;
       server.closeAllConnections();
+      // Wake blocking queries so their timers do not outlive the double.
+      state.bump();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -33,7 +33,7 @@ afterEach(async () => {
 describe('Child', () => {
   it('Child_stop_exitsOnSigterm', async () => {
     const { child, output } = run('forever.mjs');
-    await waitFor('ready', () => output().includes('ready'));
+    await waitFor('started', () => output().includes('started pid='));
     const exit = await child.stop(5000);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(output()).toContain('got SIGTERM');
@@ -42,7 +42,7 @@ describe('Child', () => {
 
   it('Child_stop_killsAfterGraceWhenSigtermIgnored', async () => {
     const { child, output } = run('ignores-sigterm.mjs');
-    await waitFor('ready', () => output().includes('ready'));
+    await waitFor('started', () => output().includes('started pid='));
     const t0 = Date.now();
     const exit = await child.stop(300);
     expect(exit.signal).toBe('SIGKILL');
@@ -51,7 +51,7 @@ describe('Child', () => {
   });
 
   it('Child_signal_forwardsToChild', async () => {
-    const { child, output } = run('forever.mjs');
+    const { child, output } = run('prints-signals.mjs');
     await waitFor('ready', () => output().includes('ready'));
     child.signal('SIGHUP');
     await waitFor('SIGHUP seen', () => output().includes('got SIGHUP'));

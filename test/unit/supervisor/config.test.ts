@@ -178,6 +178,6 @@ describe('loadPilotfishConfig', () => {
   it('loadPilotfishConfig_badEnvOverride_isReportedAtItsPath', async () => {
     const err = await loadPilotfishConfig(fixture('good.yaml'), { PILOTFISH_COORDINATOR__ETCD__TTL: '1s' }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('coordinator.etcd.ttl: must be at least 2s');
-    expect((err as Error).message).toContain('(got "1s")');
+    expect((err as Error).message).toContain('(got "1s") [set by PILOTFISH_COORDINATOR__ETCD__TTL]');
   });
 });

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { applyEnvOverrides, parseConfig, readConfigFile } from '../../common/config.js';
+
+const resources = z
+  .object({
+    cpuMhz: z.number().int().positive().optional(),
+    memoryMb: z.number().int().positive().optional(),
+    diskMb: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/**
+ * `agent.yaml`:
+ *
+ * ```yaml
+ * server: 127.0.0.1:4646        # the scheduler server's API
+ * token: <token>                # or PILOTFISH_TOKEN; the management token in part 1
+ * dataDir: /var/lib/pilotfish/agent
+ * name: node-1                  # default: the host name
+ * datacenter: dc1
+ * nodeClass: ""
+ * meta: { rack: r1 }
+ * httpAddress: 127.0.0.1:0      # the agent's own API (logs; migrations later); port 0 picks one
+ * resources: { cpuMhz: 4000, memoryMb: 4096, diskMb: 10000 }   # override detected capacity
+ * reserved: { cpuMhz: 0, memoryMb: 0, diskMb: 0 }
+ * ```
+ */
+export const agentConfigSchema = z
+  .object({
+    server: z.string().min(1, 'must be the server address, e.g. 127.0.0.1:4646'),
+    token: z.string().min(1, 'must be the token the agent presents to the server'),
+    dataDir: z.string().min(1, 'must name a directory for allocations and the node identity'),
+    name: z.string().min(1).optional(),
+    datacenter: z.string().min(1).default('dc1'),
+    nodeClass: z.string().default(''),
+    meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    httpAddress: z
+      .string()
+      .regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:0')
+      .default('127.0.0.1:0'),
+    resources: resources.default({}),
+    reserved: resources.default({}),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .strict();
+
+/** The parsed, frozen agent configuration. */
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+/** Reads, overrides (`PILOTFISH_TOKEN`, `PILOTFISH_SERVER`, …) and validates `agent.yaml`. */
+export async function loadAgentConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<AgentConfig> {
+  const raw = await readConfigFile(path);
+  const withEnv = applyEnvOverrides(raw, env, ['server', 'token', 'dataDir', 'name', 'datacenter', 'httpAddress', 'logLevel']);
+  return parseConfig(agentConfigSchema, withEnv, path);
+}

@@ -1,0 +1,166 @@
+import type { AllocMetrics, Allocation, Evaluation, Job, Plan } from '../structs/index.js';
+import { allocName, isTerminal } from '../structs/index.js';
+import { PassContext } from './context.js';
+import { reconcile } from './reconcile.js';
+import type { PlacementRequest } from './reconcile.js';
+import { Rng } from './rng.js';
+import { GroupStack } from './select.js';
+import type { SelectOptions } from './select.js';
+import type { ScheduleOptions, StateSnapshot } from './state.js';
+
+/**
+ * The entry point of the pure core: one evaluation in, one plan out. Reads only the snapshot and
+ * the options (clock, seed); never writes anything. Reconcile first, then place what it asked for,
+ * group by group, through a {@link GroupStack} per group.
+ */
+
+function emptyPlan(evaluation: Evaluation, job: Job | undefined): Plan {
+  return {
+    evalId: evaluation.id,
+    namespace: evaluation.namespace,
+    jobId: evaluation.jobId,
+    jobVersion: job?.version ?? -1,
+    priority: job?.priority ?? evaluation.priority,
+    nodeAllocation: {},
+    nodeInPlaceUpdate: {},
+    nodeUpdate: {},
+    attributeUpdates: [],
+    followupEvals: [],
+    failedTgAllocs: {},
+    annotations: { desiredTgUpdates: {} },
+  };
+}
+
+function push(map: Record<string, Allocation[]>, nodeId: string, alloc: Allocation): void {
+  (map[nodeId] ??= []).push(alloc);
+}
+
+const NO_OPTIONS: SelectOptions = Object.freeze({});
+
+function placementOptions(ctx: PassContext, req: PlacementRequest): SelectOptions {
+  if (req.previous === null && req.penaltyNodeIds.length === 0) return NO_OPTIONS;
+  const opts: SelectOptions = {};
+  if (req.penaltyNodeIds.length > 0) {
+    const set = new Set<number>();
+    for (const id of req.penaltyNodeIds) {
+      const i = ctx.index.get(id);
+      if (i !== undefined) set.add(i);
+    }
+    opts.penaltyNodes = set;
+  }
+  const prev = req.previous ? ctx.index.get(req.previous.nodeId) : undefined;
+  if (prev !== undefined && req.reason !== 'reschedule') {
+    const disk = req.group.ephemeralDisk;
+    // sticky: try the previous node first; migrate from a node that is gone: prefer its rack, then its datacenter
+    if (disk.sticky || disk.migrate) opts.preferredNodes = [prev];
+    if (disk.migrate && (req.reason === 'lost' || req.reason === 'migrate')) opts.nearNode = prev;
+  }
+  return opts;
+}
+
+/** Computes the plan for `evaluation` against `state`. Deterministic for a given snapshot, `nowMs` and `seed`. */
+export function schedule(state: StateSnapshot, evaluation: Evaluation, options: ScheduleOptions): Plan {
+  const rng = new Rng(options.seed);
+  const nowMs = options.nowMs;
+  const job = state.job(evaluation.namespace, evaluation.jobId);
+  const allocs = state.allocsByJob(evaluation.namespace, evaluation.jobId);
+  const plan = emptyPlan(evaluation, job);
+  const decided = reconcile(state, job, allocs, nowMs);
+  plan.annotations.desiredTgUpdates = decided.desired;
+
+  const ctx = new PassContext(state);
+  const stopped = new Map<string, Allocation>();
+  for (const s of decided.stops) {
+    const updated: Allocation = {
+      ...s.alloc,
+      desiredStatus: s.desiredStatus,
+      desiredDescription: s.description,
+      clientStatus: s.lost ? 'lost' : s.alloc.clientStatus,
+      modifyTimeMs: nowMs,
+    };
+    stopped.set(s.alloc.id, updated);
+    push(plan.nodeUpdate, s.alloc.nodeId, updated);
+    ctx.stop(s.alloc);
+  }
+  for (const a of allocs) {
+    const i = ctx.index.get(a.nodeId);
+    if (i !== undefined && !isTerminal(a) && !stopped.has(a.id)) ctx.addProposed(i, a.taskGroup);
+  }
+  if (job) {
+    for (const a of decided.inPlace) push(plan.nodeInPlaceUpdate, a.nodeId, { ...a, jobVersion: job.version, modifyTimeMs: nowMs });
+  }
+  for (const f of decided.followups) {
+    const followup: Evaluation = {
+      ...evaluation,
+      id: rng.uuid(),
+      triggeredBy: 'retry-failed-alloc',
+      status: 'pending',
+      statusDescription: 'created for delayed rescheduling',
+      nodeId: '',
+      waitUntilMs: f.waitUntilMs,
+      previousEval: evaluation.id,
+      nextEval: '',
+      blockedEval: '',
+      failedTgAllocs: {},
+      queuedAllocations: {},
+      createTimeMs: nowMs,
+      modifyTimeMs: nowMs,
+    };
+    plan.followupEvals.push(followup);
+    for (const a of f.allocs) plan.attributeUpdates.push({ ...a, followupEvalId: followup.id, modifyTimeMs: nowMs });
+  }
+  if (!job) return plan;
+
+  const stacks = new Map<string, GroupStack>();
+  const failed = new Map<string, AllocMetrics & { coalescedFailures?: number }>();
+  for (const req of decided.places) {
+    const groupName = req.group.name;
+    const failure = failed.get(groupName);
+    if (failure) {
+      // Nomad coalesces: after one failed placement, the group's others fail the same way.
+      failure.coalescedFailures = (failure.coalescedFailures ?? 0) + 1;
+      continue;
+    }
+    let stack = stacks.get(groupName);
+    if (!stack) stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack')));
+    const chosen = stack.select(placementOptions(ctx, req));
+    if (!chosen) {
+      failed.set(groupName, { ...stack.lastFailure! });
+      continue;
+    }
+    const node = ctx.nodes[chosen.nodeIdx]!;
+    const alloc: Allocation = {
+      id: rng.uuid(),
+      namespace: job.namespace,
+      evalId: evaluation.id,
+      name: allocName(job.id, groupName, req.index),
+      nodeId: node.id,
+      nodeName: node.name,
+      jobId: job.id,
+      jobVersion: job.version,
+      taskGroup: groupName,
+      resources: stack.ask,
+      desiredStatus: 'run',
+      desiredDescription: '',
+      clientStatus: 'pending',
+      clientDescription: '',
+      taskStates: {},
+      previousAllocation: req.previous?.id ?? '',
+      nextAllocation: '',
+      rescheduleTracker: req.tracker ?? req.previous?.rescheduleTracker ?? null,
+      followupEvalId: '',
+      metrics: chosen.metrics,
+      createTimeMs: nowMs,
+      modifyTimeMs: nowMs,
+    };
+    stack.commit(chosen.nodeIdx);
+    push(plan.nodeAllocation, node.id, alloc);
+    if (req.previous) {
+      const stoppedPrev = stopped.get(req.previous.id);
+      if (stoppedPrev) stoppedPrev.nextAllocation = alloc.id;
+      else plan.attributeUpdates.push({ ...req.previous, nextAllocation: alloc.id, modifyTimeMs: nowMs });
+    }
+  }
+  for (const [group, metrics] of failed) plan.failedTgAllocs[group] = metrics;
+  return plan;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { applyEnvOverrides, durationMs, parseConfig, readConfigFile } from '../../common/config.js';
+
+/**
+ * `server.yaml`:
+ *
+ * ```yaml
+ * address: 127.0.0.1:4646        # HTTP API
+ * dataDir: /var/lib/pilotfish/server
+ * managementToken: <at least 16 characters>   # or PILOTFISH_MANAGEMENT_TOKEN
+ * heartbeatTtl: 10s              # agents heartbeat within this
+ * heartbeatGrace: 10s            # extra time before a silent node is marked down
+ * workers: 1
+ * logLevel: info
+ * ```
+ */
+export const serverConfigSchema = z
+  .object({
+    address: z
+      .string()
+      .regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:4646')
+      .default('127.0.0.1:4646'),
+    dataDir: z.string().min(1, 'must name a directory for the state'),
+    managementToken: z.string().min(16, 'must be at least 16 characters; generate one with `openssl rand -hex 24`'),
+    heartbeatTtlMs: durationMs({ minMs: 1000, hint: 'agents heartbeat at a third of it' }).default(10_000),
+    heartbeatGraceMs: durationMs({ minMs: 0 }).default(10_000),
+    workers: z.number().int().min(1).max(16).default(1),
+    schedulerAlgorithm: z.enum(['binpack', 'spread']).default('binpack'),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .strict();
+
+/** The parsed, frozen server configuration. */
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+
+/** Config keys that accept a duration under their YAML name without the `Ms` suffix. */
+const DURATION_KEYS = ['heartbeatTtl', 'heartbeatGrace'] as const;
+
+function renameDurations(raw: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...raw };
+  for (const key of DURATION_KEYS) {
+    if (key in out) {
+      out[`${key}Ms`] = out[key];
+      delete out[key];
+    }
+  }
+  return out;
+}
+
+/** Reads, overrides (`PILOTFISH_MANAGEMENT_TOKEN`, `PILOTFISH_ADDRESS`, …) and validates `server.yaml`. */
+export async function loadServerConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<ServerConfig> {
+  const raw = await readConfigFile(path);
+  const withEnv = applyEnvOverrides(raw, env, ['address', 'dataDir', 'managementToken', 'heartbeatTtl', 'heartbeatGrace', 'logLevel']);
+  return parseConfig(serverConfigSchema, renameDurations(withEnv), path);
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { EvalTrigger, Evaluation, Job } from '../structs/index.js';
+
+/** A new pending evaluation of `job`, runnable now unless `waitUntilMs` says otherwise. */
+export function newEvaluation(
+  job: Pick<Job, 'namespace' | 'id' | 'priority' | 'type'>,
+  triggeredBy: EvalTrigger,
+  nowMs: number,
+  extra: Partial<Evaluation> = {},
+): Evaluation {
+  return {
+    id: randomUUID(),
+    namespace: job.namespace,
+    jobId: job.id,
+    priority: job.priority,
+    type: job.type,
+    triggeredBy,
+    status: 'pending',
+    statusDescription: '',
+    nodeId: '',
+    waitUntilMs: 0,
+    previousEval: '',
+    nextEval: '',
+    blockedEval: '',
+    failedTgAllocs: {},
+    queuedAllocations: {},
+    createTimeMs: nowMs,
+    modifyTimeMs: nowMs,
+    ...extra,
+  };
+}
+
+/** A stable 31-bit seed from an id, so a pass over the same state and evaluation is reproducible. */
+export function seedOf(id: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 16777619);
+  return hash >>> 1;
+}
