@@ -23,17 +23,21 @@ export function registerUpCommand(program: Command): void {
     .option('--members <n>', 'number of members', '3')
     .option('--dir <dir>', 'state directory', '.pilotfish')
     .option('--timeout <seconds>', 'how long to wait for a primary', '180')
-    .action(async (recipe: string, options: { members: string; dir: string; timeout: string }) => {
+    .option('--replication-mode <mode>', 'async or semisync (zero loss)', 'async')
+    .action(async (recipe: string, options: { members: string; dir: string; timeout: string; replicationMode: string }) => {
       if (recipe !== 'mysql') throw new PilotfishError('CONFIG_INVALID', `recipe: ${recipe} is not available; use mysql`);
       const count = Number(options.members);
       if (!Number.isInteger(count) || count < 1 || count > 9) {
         throw new PilotfishError('CONFIG_INVALID', `--members: must be a whole number from 1 to 9 (got ${options.members})`);
       }
+      if (options.replicationMode !== 'async' && options.replicationMode !== 'semisync') {
+        throw new PilotfishError('CONFIG_INVALID', `--replication-mode: must be async or semisync (got ${options.replicationMode})`);
+      }
       const dir = resolve(options.dir);
       const logger = createLogger({ level: process.env.PILOTFISH_LOG_LEVEL ?? 'warn', base: { component: 'up' } });
       const layout = await loadOrCreateLayout(dir, count, freeLoopbackPort);
       ensureSecrets(dir);
-      const files = writeLocalConfigs(layout);
+      const files = writeLocalConfigs(layout, {}, { replicationMode: options.replicationMode });
       const cluster = new LocalCluster({ ...layout, members: layout.members.slice(0, count) }, files.members.slice(0, count), logger);
       const stopped = new Promise<NodeJS.Signals>((done) => {
         process.once('SIGINT', () => done('SIGINT'));

@@ -67,9 +67,14 @@ function common(layout: LocalLayout): Record<string, unknown> {
 /**
  * Writes `<dir>/pilotfish.yaml` (the cluster: what `status`, `backup` and `switchover` read) and
  * `<dir>/members/<name>/pilotfish.yaml` for each member's supervisor; `overrides` replaces top-level
- * sections of both (e.g. another coordinator). Returns their paths.
+ * sections of both (e.g. another coordinator), `mysql` adds `recipe.mysql` settings to every member
+ * (e.g. `replicationMode`). Returns their paths.
  */
-export function writeLocalConfigs(layout: LocalLayout, overrides: Record<string, unknown> = {}): { cluster: string; members: string[] } {
+export function writeLocalConfigs(
+  layout: LocalLayout,
+  overrides: Record<string, unknown> = {},
+  mysql: Record<string, unknown> = {},
+): { cluster: string; members: string[] } {
   const clusterFile = join(layout.dir, 'pilotfish.yaml');
   const shared = { ...common(layout), ...overrides };
   writeFileSync(clusterFile, `# written by pilotfish up; the cluster as a whole\n${stringify(shared)}`);
@@ -81,7 +86,7 @@ export function writeLocalConfigs(layout: LocalLayout, overrides: Record<string,
       ...shared,
       member: { name: m.name, host: '127.0.0.1' },
       status: { listen: `127.0.0.1:${m.statusPort}` },
-      recipe: { mysql: { port: m.port, serverId: m.serverId, dataDir: join(memberDir, 'data'), bufferPool: '64M' } },
+      recipe: { mysql: { port: m.port, serverId: m.serverId, dataDir: join(memberDir, 'data'), bufferPool: '64M', ...mysql } },
     };
     writeFileSync(file, `# written by pilotfish up; the supervisor of ${m.name}\n${stringify(config)}`);
     return file;
