@@ -103,12 +103,14 @@ async function main(): Promise<void> {
       if (!primary) break;
       await sleep(1000);
       const faultAt = Date.now();
-      const ackedBefore = router.acks.length;
       const restore = await injectFault(cluster, fault, primary, configFile);
-      // first acknowledged routed write after the fault, on whichever member is primary now
-      const firstAck = await until('a routed write after the fault', async () => router.acks.slice(ackedBefore).find((a) => a.atMs > faultAt) ?? null, 60_000);
-      const firstFailure = router.failures.find((t) => t >= faultAt) ?? faultAt;
-      const unavailable = firstAck ? Math.max(0, firstAck.atMs - Math.min(firstFailure, firstAck.atMs)) : null;
+      // unavailability: first failed routed write after the fault → first acknowledged one after
+      // that failure (on whichever member is primary by then); 0 when no write failed at all
+      const firstFailure = await until('a failed routed write', async () => router.failures.find((t) => t >= faultAt) ?? null, 15_000);
+      const firstAck = firstFailure === null
+        ? { atMs: faultAt }
+        : await until('a routed write after the failure', async () => router.acks.find((a) => a.atMs > firstFailure) ?? null, 60_000);
+      const unavailable = firstAck ? firstAck.atMs - (firstFailure ?? faultAt) : null;
       restore();
       const recovered = await until('three healthy members again', () => cluster.healthy(), 90_000);
       if (unavailable !== null) {
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     const count = async (name: string) => {
       const c = await cluster.app(name);
       try {
-        const [rows] = await c.query('SELECT COUNT(*) AS n FROM seq');
+        const [rows] = await c.query({ sql: 'SELECT COUNT(*) AS n FROM seq', timeout: 5000 });
         return Number((rows as { n: number }[])[0]?.n);
       } finally {
         await c.end();
@@ -139,17 +141,21 @@ async function main(): Promise<void> {
     const target = await count(final);
     await until('replicas caught up', async () => (await Promise.all(cluster.names.map(count))).every((n) => n === target), 60_000);
     const conn = await cluster.app(final);
-    const [rows] = await conn.query('SELECT id FROM seq');
+    const [rows] = await conn.query({ sql: 'SELECT id FROM seq', timeout: 30_000 });
     await conn.end();
     const present = new Set((rows as { id: string | number }[]).map((r) => Number(r.id)));
     const acked = [router, ...pinned].flatMap((w) => w.acks);
     const lost = acked.filter((a) => !present.has(a.id));
     const checksums = await Promise.all(
       cluster.names.map(async (name) => {
-        const c = await cluster.root(name);
-        const [r] = await c.query('CHECKSUM TABLE app.seq');
-        await c.end();
-        return String((r as { Checksum: string | number }[])[0]?.Checksum);
+        try {
+          const c = await cluster.root(name);
+          const [r] = await c.query({ sql: 'CHECKSUM TABLE app.seq', timeout: 30_000 });
+          await c.end();
+          return String((r as { Checksum: string | number }[])[0]?.Checksum);
+        } catch (err) {
+          return `unavailable: ${(err as Error).message}`;
+        }
       }),
     );
     const summary = {

@@ -129,8 +129,10 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
   } finally {
     if (keepAlive) clearInterval(keepAlive);
     state.phase = 'stopping';
-    await loop.stop();
-    await backups.stop();
+    // A cycle stuck on an unresponsive server must not keep the lease and the member entry alive.
+    const bounded = (p: Promise<void>, ms: number) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+    await bounded(loop.stop(), 10_000);
+    await bounded(backups.stop(), 10_000);
     const wasPrimary = state.holdsLease;
     // Refuse writes first, then hand the lease over at once: a replica may take over while this
     // server shuts down, and no write can be accepted here in between.

@@ -100,13 +100,14 @@ export class MysqlPrimaryControl {
   async armDeadman(fenceAtMs: number): Promise<void> {
     const atSeconds = Math.floor(fenceAtMs / 1000);
     await this.db.session(async (conn) => {
-      await conn.query('SET SESSION sql_log_bin = 0');
+      await conn.query({ sql: 'SET SESSION sql_log_bin = 0', timeout: 5000 });
       try {
-        await conn.query(
-          `CREATE OR REPLACE EVENT mysql.pilotfish_fence ON SCHEDULE AT FROM_UNIXTIME(${atSeconds}) ON COMPLETION NOT PRESERVE DO BEGIN SET SESSION sql_log_bin = 0; SET GLOBAL read_only = ON; END`,
-        );
+        await conn.query({
+          sql: `CREATE OR REPLACE EVENT mysql.pilotfish_fence ON SCHEDULE AT FROM_UNIXTIME(${atSeconds}) ON COMPLETION NOT PRESERVE DO BEGIN SET SESSION sql_log_bin = 0; SET GLOBAL read_only = ON; END`,
+          timeout: 5000,
+        });
       } finally {
-        await conn.query('SET SESSION sql_log_bin = 1');
+        await conn.query({ sql: 'SET SESSION sql_log_bin = 1', timeout: 5000 });
       }
     });
   }

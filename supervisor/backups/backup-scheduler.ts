@@ -25,7 +25,8 @@ export interface BackupStats {
 export class BackupScheduler {
   readonly stats: BackupStats = { running: false, lastSuccess: null, lastError: null, failures: 0 };
   private retryAtMs = 0;
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
+  private stopped = false;
   private running: Promise<void> | undefined;
 
   constructor(
@@ -65,7 +66,7 @@ export class BackupScheduler {
       await this.coordinator.put('backups/requested', JSON.stringify(request)).catch(() => undefined);
       this.logger.info('binary log rotated; asked for a backup');
     }
-    if (this.running || !healthy || nowMs < this.retryAtMs) return;
+    if (this.running || this.stopped || !healthy || nowMs < this.retryAtMs) return;
     const reason = this.dueReason(snapshot, nowMs);
     if (!reason || this.preferred(snapshot) !== this.member) return;
     this.running = this.run(reason).finally(() => {
@@ -77,6 +78,7 @@ export class BackupScheduler {
     const lock = JSON.stringify({ member: this.member, since: new Date().toISOString() });
     if (!(await this.coordinator.tryLock('backups/lock', lock).catch(() => false))) return;
     this.stats.running = true;
+    this.abort = new AbortController();
     this.logger.info({ reason }, 'taking a backup');
     try {
       const latest = await takeBackup(this.target, this.recipe, this.member, this.abort.signal);
@@ -98,9 +100,21 @@ export class BackupScheduler {
     }
   }
 
-  /** Aborts a running backup and waits for it to end. */
-  async stop(): Promise<void> {
-    this.abort.abort(new Error('supervisor stopping'));
+  /**
+   * Aborts a running backup (its tool is stopped, its locks released) and waits for it to end.
+   * The HA loop calls this before it re-points replication: MariaDB's backup locks and a change of
+   * replication source can otherwise wait on each other forever.
+   */
+  async abortRunning(reason: string): Promise<void> {
+    if (!this.running) return;
+    this.logger.info({ reason }, 'aborting the running backup');
+    this.abort.abort(new Error(reason));
     await this.running;
+  }
+
+  /** Aborts a running backup, waits for it to end, and starts no new one. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.abortRunning('supervisor stopping');
   }
 }

@@ -163,8 +163,10 @@ export class HaLoop {
     const health = this.state.health!;
     switch (decision.kind) {
       case 'handover':
+        await this.backups?.abortRunning('switchover');
         return this.handover(decision.to, health.position);
       case 'rebootstrap': {
+        await this.backups?.abortRunning('data is being replaced');
         if (this.rebootstraps >= 2) return `${decision.reason}; not again after ${this.rebootstraps} attempts: needs an operator`;
         this.rebootstraps++;
         this.logger.warn({ position: health.position }, decision.reason);
@@ -224,6 +226,7 @@ export class HaLoop {
         if (health.writable) await this.recipe.fence();
         this.state.role = 'replica';
         if (!(health.replicating && health.source === decision.address)) {
+          await this.backups?.abortRunning('replication must be re-pointed');
           await this.recipe.followPrimary(decision.address);
           return `${decision.reason}; (re)started replication${health.replicationError ? ` after error: ${health.replicationError}` : ''}`;
         }
