@@ -42,7 +42,8 @@ export class Writer {
         const want = await this.target();
         if (want === null) throw new Error('no target');
         if (conn === null || member !== want) {
-          await conn?.end().catch(() => undefined);
+          // destroy, not end: ending waits for the old server's answer, which a fenced or frozen server may never send
+          conn?.destroy();
           conn = null;
           member = want;
           conn = await this.cluster.app(want);
@@ -59,7 +60,7 @@ export class Writer {
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-    await conn?.end().catch(() => undefined);
+    conn?.destroy();
   }
 }
 
