@@ -1,6 +1,15 @@
 import type mysql from 'mysql2/promise';
 import type { ClusterHandle } from './cluster-handle.js';
 
+/** Rejects when `promise` has not settled within `ms`: no step of a writer may hang a round. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** One acknowledged insert: the id is unique over all writers. */
 export interface Ack {
   id: number;
@@ -39,17 +48,25 @@ export class Writer {
     let member: string | null = null;
     while (!this.stopped) {
       try {
-        const want = await this.target();
+        const want = await within(this.target(), 3000, 'finding the target');
         if (want === null) throw new Error('no target');
         if (conn === null || member !== want) {
           // destroy, not end: ending waits for the old server's answer, which a fenced or frozen server may never send
           conn?.destroy();
           conn = null;
           member = want;
-          conn = await this.cluster.app(want);
+          const connecting = this.cluster.app(want);
+          try {
+            conn = await within(connecting, 3000, 'connecting');
+          } catch (err) {
+            // a connection that completes after the deadline is closed, not leaked
+            connecting.then((late) => late.destroy(), () => undefined);
+            throw err;
+          }
         }
         const id = this.base + this.seq + 1;
-        await conn.query({ sql: 'INSERT INTO seq (id, writer) VALUES (?, ?)', values: [id, this.base], timeout: 2000 });
+        // An insert that times out here may still commit later; it is simply not counted as acknowledged.
+        await within(conn.query({ sql: 'INSERT INTO seq (id, writer) VALUES (?, ?)', values: [id, this.base], timeout: 2000 }), 3000, 'inserting');
         this.seq++;
         this.acks.push({ id, atMs: Date.now(), member: want });
       } catch {
