@@ -7,6 +7,7 @@ import { localityScore } from './locality.js';
 import { affinityScore, antiAffinityScore, fitScore, groupAffinities } from './rank.js';
 import type { Rng } from './rng.js';
 import { SpreadScorer } from './spread.js';
+import { PlacementMetrics, SLOT, ScoreLog } from './metrics.js';
 import type { SchedulerAlgorithm } from './state.js';
 
 /**
@@ -33,7 +34,6 @@ export interface Selection {
 }
 
 const EMPTY: Record<string, number> = Object.freeze({}) as Record<string, number>;
-const NO_SCORES: AllocMetrics['scoreMetaData'] = Object.freeze([]) as unknown as AllocMetrics['scoreMetaData'];
 
 /** Placement stack of one task group for one pass; `select` then `commit` per placement. */
 export class GroupStack {
@@ -50,6 +50,8 @@ export class GroupStack {
   private readonly groupCount: Int32Array;
   /** Feasible nodes per datacenter, shared by the metrics of every placement of the pass. */
   private readonly nodesAvailable: Record<string, number> = {};
+  /** Score breakdowns of this stack's placements, referenced by their metrics. */
+  private readonly scoreLog: ScoreLog;
 
   constructor(
     private readonly ctx: PassContext,
@@ -86,10 +88,11 @@ export class GroupStack {
     if (job.type === 'service' && n > 0) limit = Math.max(limit, Math.ceil(Math.log2(n)));
     if (this.affinity || this.spread.active) limit = Math.max(limit, SCORING.affinityOrSpreadCandidateLimit);
     this.limit = limit;
+    this.scoreLog = new ScoreLog(algorithm, group.count);
   }
 
-  /** Score parts of node `i` (usage must be known). */
-  private parts(i: number, opts: SelectOptions, out: Record<string, number> | null): number {
+  /** Normalised score of node `i` (usage must be known); with `out`, its parts are written at `at` (see {@link SLOT}). */
+  private parts(i: number, opts: SelectOptions, out: Float64Array | null, at = 0): number {
     const o = i * 3;
     const used = this.ctx.used;
     const cap = this.ctx.cap;
@@ -97,44 +100,42 @@ export class GroupStack {
     const freeMem = 1 - (used[o + 1]! + this.ask.memoryMb) / cap[o + 1]!;
     let total = fitScore(this.algorithm, freeCpu, freeMem);
     let parts = 1;
-    if (out) {
-      // constant keys keep the object in fast mode with a shared shape
-      if (this.algorithm === 'binpack') out['binpack'] = total;
-      else out['spread'] = total;
-    }
+    if (out) out[at + SLOT.fit] = total;
     const collisions = this.groupCount[i]!;
     if (collisions > 0) {
       const s = antiAffinityScore(collisions, this.group.count);
       total += s;
       parts++;
-      if (out) out['job-anti-affinity'] = s;
+      if (out) out[at + SLOT.antiAffinity] = s;
     }
     if (opts.penaltyNodes?.has(i)) {
       total -= 1;
       parts++;
-      if (out) out['node-reschedule-penalty'] = -1;
+      if (out) out[at + SLOT.penalty] = -1;
     }
     if (this.affinity) {
       const s = this.affinity[i]!;
       if (s !== 0) {
         total += s;
         parts++;
-        if (out) out['node-affinity'] = s;
+        if (out) out[at + SLOT.affinity] = s;
       }
     }
     if (this.spread.active) {
       const s = this.spread.score(i);
       total += s;
       parts++;
-      if (out) out['allocation-spread'] = s;
+      if (out) out[at + SLOT.spread] = s;
     }
     if (opts.nearNode !== undefined) {
       const s = localityScore(this.ctx.nodes[opts.nearNode]!, this.ctx.nodes[i]!);
       total += s;
       parts++;
-      if (out) out['locality'] = s;
+      if (out) out[at + SLOT.locality] = s;
     }
-    return total / parts;
+    const norm = total / parts;
+    if (out) out[at + SLOT.norm] = norm;
+    return norm;
   }
 
   /** Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits. */
@@ -207,24 +208,23 @@ export class GroupStack {
     // otherwise spend much of their time allocating identical maps.
     // The per-reason breakdown of distinct_* filtering is kept only for failed placements (where it
     // explains the failure); successful ones count it in nodesFiltered.
-    const filtered = distinctFiltered && best < 0 ? { ...this.staticFiltered, ...distinctFiltered } : this.staticFiltered;
-    const metrics: AllocMetrics = {
-      nodesEvaluated: evaluated,
-      nodesFiltered: this.ctx.nodes.length - this.feasibleCount + (distinctFiltered ? Object.values(distinctFiltered).reduce((a, b) => a + b, 0) : 0),
-      nodesAvailable: this.nodesAvailable,
-      constraintFiltered: filtered,
-      nodesExhausted: exhausted,
-      dimensionExhausted: dims ?? EMPTY,
-      scoreMetaData: NO_SCORES,
-    };
+    const nodesFiltered = this.ctx.nodes.length - this.feasibleCount + (distinctFiltered ? Object.values(distinctFiltered).reduce((a, b) => a + b, 0) : 0);
     if (best < 0) {
-      this.lastFailure = metrics;
+      this.lastFailure = {
+        nodesEvaluated: evaluated,
+        nodesFiltered,
+        nodesAvailable: this.nodesAvailable,
+        constraintFiltered: distinctFiltered ? { ...this.staticFiltered, ...distinctFiltered } : this.staticFiltered,
+        nodesExhausted: exhausted,
+        dimensionExhausted: dims ?? EMPTY,
+        scoreMetaData: [],
+      };
       return null;
     }
-    const scores: Record<string, number> = {};
-    const normScore = this.parts(best, opts, scores);
-    // an array literal is allocated at its exact length; push() would reserve room for 17
-    metrics.scoreMetaData = [{ nodeId: this.ctx.nodes[best]!.id, normScore, scores }];
+    const log = this.scoreLog;
+    const at = log.append(this.ctx.nodes[best]!.id);
+    this.parts(best, opts, log.values, at);
+    const metrics = new PlacementMetrics(evaluated, nodesFiltered, this.nodesAvailable, this.staticFiltered, exhausted, dims ?? EMPTY, log, at);
     return { nodeIdx: best, metrics };
   }
 
