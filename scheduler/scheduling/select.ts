@@ -52,6 +52,7 @@ export class GroupStack {
   private readonly nodesAvailable: Record<string, number> = {};
   /** Score breakdowns of this stack's placements, referenced by their metrics. */
   private readonly scoreLog: ScoreLog;
+  private readonly exhaustedMaps = new Map<number, Record<string, number>>();
 
   constructor(
     private readonly ctx: PassContext,
@@ -156,7 +157,9 @@ export class GroupStack {
     let evaluated = 0;
     let exhausted = 0;
     let distinctFiltered: Record<string, number> | null = null;
-    let dims: Record<string, number> | null = null;
+    let exCpu = 0;
+    let exMem = 0;
+    let exDisk = 0;
     let best = -1;
     let bestScore = -Infinity;
     let skipped: number[] | null = null;
@@ -177,9 +180,9 @@ export class GroupStack {
       const dim = this.ctx.exhausts(i, this.ask.cpuMhz, this.ask.memoryMb, this.ask.diskMb);
       if (dim !== 0) {
         exhausted++;
-        const name = dim === 1 ? 'cpu' : dim === 2 ? 'memory' : 'disk';
-        dims ??= {};
-        dims[name] = (dims[name] ?? 0) + 1;
+        if (dim === 1) exCpu++;
+        else if (dim === 2) exMem++;
+        else exDisk++;
         continue;
       }
       const score = this.parts(i, opts, null);
@@ -208,6 +211,7 @@ export class GroupStack {
     // otherwise spend much of their time allocating identical maps.
     // The per-reason breakdown of distinct_* filtering is kept only for failed placements (where it
     // explains the failure); successful ones count it in nodesFiltered.
+    const dims = exhausted === 0 ? EMPTY : this.exhaustedCounts(exCpu, exMem, exDisk);
     const nodesFiltered = this.ctx.nodes.length - this.feasibleCount + (distinctFiltered ? Object.values(distinctFiltered).reduce((a, b) => a + b, 0) : 0);
     if (best < 0) {
       this.lastFailure = {
@@ -216,7 +220,7 @@ export class GroupStack {
         nodesAvailable: this.nodesAvailable,
         constraintFiltered: distinctFiltered ? { ...this.staticFiltered, ...distinctFiltered } : this.staticFiltered,
         nodesExhausted: exhausted,
-        dimensionExhausted: dims ?? EMPTY,
+        dimensionExhausted: dims,
         scoreMetaData: [],
       };
       return null;
@@ -224,8 +228,26 @@ export class GroupStack {
     const log = this.scoreLog;
     const at = log.append(this.ctx.nodes[best]!.id);
     this.parts(best, opts, log.values, at);
-    const metrics = new PlacementMetrics(evaluated, nodesFiltered, this.nodesAvailable, this.staticFiltered, exhausted, dims ?? EMPTY, log, at);
+    const metrics = new PlacementMetrics(evaluated, nodesFiltered, this.nodesAvailable, this.staticFiltered, exhausted, dims, log, at);
     return { nodeIdx: best, metrics };
+  }
+
+  /**
+   * `dimensionExhausted` for these counts: one frozen map per distinct combination, shared by the
+   * placements of the stack (most placements meet a few full nodes, in a handful of combinations).
+   */
+  private exhaustedCounts(cpu: number, mem: number, disk: number): Record<string, number> {
+    const base = this.feasibleCount + 1;
+    const key = cpu + mem * base + disk * base * base;
+    let map = this.exhaustedMaps.get(key);
+    if (!map) {
+      const m: Record<string, number> = {};
+      if (cpu > 0) m['cpu'] = cpu;
+      if (mem > 0) m['memory'] = mem;
+      if (disk > 0) m['disk'] = disk;
+      this.exhaustedMaps.set(key, (map = Object.freeze(m)));
+    }
+    return map;
   }
 
   /** Records a placement made from this stack. */
