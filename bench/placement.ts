@@ -87,6 +87,19 @@ function calibrationMs(): number {
   return Math.round(Number(process.hrtime.bigint() - started) / 1e6);
 }
 
+/** FNV-1a over a string: the digest tells whether a change to the core moved any placement. */
+function fnv(h: number, s: string): number {
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  return h;
+}
+
+/** Where every allocation went, hashed: tells whether a change to the core moved any placement. */
+function digest(state: Harness, specs: Job[]): string {
+  let h = 0x811c9dc5;
+  for (const spec of specs) for (const a of state.allocsByJob('default', spec.id)) h = fnv(fnv(h, a.name), a.nodeId);
+  return (h >>> 0).toString(16);
+}
+
 /** Placement quality: worst deviation from the spread targets over the targeted jobs, in allocations. */
 function quality(state: Harness, specs: Job[], count: number): string {
   let worst = 0;
@@ -137,7 +150,7 @@ function runOne(nodeCount: number, jobs: number, count: number): Figures {
   process.stderr.write(
     `nodes=${nodeCount}: cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user+system, all threads incl. GC) over ` +
       `${seconds.toFixed(2)} s wall, of which applying plans to the in-memory state ${(Number(applyNs) / 1e9).toFixed(2)} s; ` +
-      `${quality(state, specs, count)}; calibration loop ${calibrationMs()} ms\n`,
+      `${quality(state, specs, count)}; placement digest ${digest(state, specs)}; calibration loop ${calibrationMs()} ms\n`,
   );
   if (failedGroups > 0) process.stderr.write(`warning: ${failedGroups} groups had placements that found no node\n`);
   return {
