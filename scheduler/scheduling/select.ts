@@ -89,7 +89,7 @@ export class GroupStack {
     if (job.type === 'service' && n > 0) limit = Math.max(limit, Math.ceil(Math.log2(n)));
     if (this.affinity || this.spread.active) limit = Math.max(limit, SCORING.affinityOrSpreadCandidateLimit);
     this.limit = limit;
-    this.scoreLog = new ScoreLog(algorithm, group.count);
+    this.scoreLog = new ScoreLog(algorithm, group.count, this.nodesAvailable, this.staticFiltered);
   }
 
   /** Normalised score of node `i` (usage must be known); with `out`, its parts are written at `at` (see {@link SLOT}). */
@@ -226,9 +226,9 @@ export class GroupStack {
       return null;
     }
     const log = this.scoreLog;
-    const at = log.append(this.ctx.nodes[best]!.id);
+    const at = log.append(this.ctx.nodes[best]!.id, evaluated, nodesFiltered, exhausted, dims);
     this.parts(best, opts, log.values, at);
-    const metrics = new PlacementMetrics(evaluated, nodesFiltered, this.nodesAvailable, this.staticFiltered, exhausted, dims, log, at);
+    const metrics = new PlacementMetrics(log, at);
     return { nodeIdx: best, metrics };
   }
 
