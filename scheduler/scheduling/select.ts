@@ -93,7 +93,7 @@ export class GroupStack {
   }
 
   /** Normalised score of node `i` (usage must be known); with `out`, its parts are written at `at` (see {@link SLOT}). */
-  private parts(i: number, opts: SelectOptions, out: Float64Array | null, at = 0): number {
+  private parts(i: number, penalty: ReadonlySet<number> | null, near: number, out: Float64Array | null, at = 0): number {
     const o = i * 3;
     const used = this.ctx.used;
     const cap = this.ctx.cap;
@@ -109,7 +109,7 @@ export class GroupStack {
       parts++;
       if (out) out[at + SLOT.antiAffinity] = s;
     }
-    if (opts.penaltyNodes?.has(i)) {
+    if (penalty !== null && penalty.has(i)) {
       total -= 1;
       parts++;
       if (out) out[at + SLOT.penalty] = -1;
@@ -128,8 +128,8 @@ export class GroupStack {
       parts++;
       if (out) out[at + SLOT.spread] = s;
     }
-    if (opts.nearNode !== undefined) {
-      const s = localityScore(this.ctx.nodes[opts.nearNode]!, this.ctx.nodes[i]!);
+    if (near >= 0) {
+      const s = localityScore(this.ctx.nodes[near]!, this.ctx.nodes[i]!);
       total += s;
       parts++;
       if (out) out[at + SLOT.locality] = s;
@@ -154,6 +154,9 @@ export class GroupStack {
   private walk(opts: SelectOptions, only: readonly number[] | null): Selection | null {
     const total = only ? only.length : this.feasibleCount;
     const limit = only ? total : this.limit;
+    // read once: the options object varies in shape between placements
+    const penalty = opts.penaltyNodes ?? null;
+    const near = opts.nearNode ?? -1;
     let evaluated = 0;
     let exhausted = 0;
     let distinctFiltered: Record<string, number> | null = null;
@@ -185,7 +188,7 @@ export class GroupStack {
         else exDisk++;
         continue;
       }
-      const score = this.parts(i, opts, null);
+      const score = this.parts(i, penalty, near, null);
       // Nomad's limit iterator sets aside up to maxSkip poorly scored nodes and returns to them only
       // when the source runs dry.
       if (score < SCORING.skipScoreThreshold && (skipped === null || skipped.length < SCORING.maxSkip)) {
@@ -227,7 +230,7 @@ export class GroupStack {
     }
     const log = this.scoreLog;
     const at = log.append(this.ctx.nodes[best]!.id, evaluated, nodesFiltered, exhausted, dims);
-    this.parts(best, opts, log.values, at);
+    this.parts(best, penalty, near, log.values, at);
     const metrics = new PlacementMetrics(log, at);
     return { nodeIdx: best, metrics };
   }
