@@ -40,7 +40,8 @@ export class GroupStack {
   readonly ask: AllocatedResources;
   private readonly feasible: Int32Array;
   private readonly feasibleCount: number;
-  private readonly isFeasible: Uint8Array;
+  /** Feasibility by node index, built on first use (only placements with preferred nodes need it). */
+  private isFeasible: Uint8Array | null = null;
   private cursor = 0;
   private readonly staticFiltered: Record<string, number> = {};
   private readonly limit: number;
@@ -66,9 +67,7 @@ export class GroupStack {
     const req = groupRequirements(job, group);
     const n = ctx.nodes.length;
     this.feasible = new Int32Array(n);
-    this.isFeasible = new Uint8Array(n);
     const count = feasibleNodes(ctx.table, req, this.feasible, this.staticFiltered);
-    for (let k = 0; k < count; k++) this.isFeasible[this.feasible[k]!] = 1;
     this.feasibleCount = count;
     rng.shuffle(this.feasible, count);
     this.distinct = new DistinctChecker(ctx, job, group);
@@ -142,10 +141,20 @@ export class GroupStack {
   /** Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits. */
   select(opts: SelectOptions = {}): Selection | null {
     if (opts.preferredNodes && opts.preferredNodes.length > 0) {
-      const chosen = this.walk(opts, opts.preferredNodes.filter((i) => this.isFeasible[i] === 1));
+      const feasible = this.feasibleSet();
+      const chosen = this.walk(opts, opts.preferredNodes.filter((i) => feasible[i] === 1));
       if (chosen) return chosen;
     }
     return this.walk(opts, null);
+  }
+
+  private feasibleSet(): Uint8Array {
+    if (!this.isFeasible) {
+      this.isFeasible = new Uint8Array(this.ctx.nodes.length);
+      // the ring is only reordered by the shuffle, so its first feasibleCount entries are the feasible nodes
+      for (let k = 0; k < this.feasibleCount; k++) this.isFeasible[this.feasible[k]!] = 1;
+    }
+    return this.isFeasible;
   }
 
   /** Metrics of the last failed selection. */
