@@ -124,7 +124,10 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       continue;
     }
     let stack = stacks.get(groupName);
-    if (!stack) stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack')));
+    if (!stack) {
+      const expected = decided.places.reduce((n, r) => (r.group.name === groupName ? n + 1 : n), 0);
+      stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack', expected)));
+    }
     const chosen = stack.select(placementOptions(ctx, req));
     if (!chosen) {
       failed.set(groupName, { ...stack.lastFailure! });

@@ -61,6 +61,8 @@ export class GroupStack {
     private readonly group: TaskGroup,
     rng: Rng,
     private readonly algorithm: SchedulerAlgorithm,
+    /** Placements this pass will ask for (sizes the score log, which every placed allocation keeps alive). */
+    expectedPlacements = group.count,
   ) {
     // Shared by every allocation the stack places (frozen, so a mutation fails loudly).
     this.ask = Object.freeze(groupResources(group));
@@ -88,7 +90,7 @@ export class GroupStack {
     if (job.type === 'service' && n > 0) limit = Math.max(limit, Math.ceil(Math.log2(n)));
     if (this.affinity || this.spread.active) limit = Math.max(limit, SCORING.affinityOrSpreadCandidateLimit);
     this.limit = limit;
-    this.scoreLog = new ScoreLog(algorithm, group.count, this.nodesAvailable, this.staticFiltered);
+    this.scoreLog = new ScoreLog(algorithm, expectedPlacements, this.nodesAvailable, this.staticFiltered);
   }
 
   /** Normalised score of node `i` (usage must be known); with `out`, its parts are written at `at` (see {@link SLOT}). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AllocMetrics } from '../../../../scheduler/structs/index.js';
+import { PlacementMetrics, SLOT, ScoreLog } from '../../../../scheduler/scheduling/metrics.js';
 import { Harness, placedAllocs } from '../../../../scheduler/scheduling/testing/harness.js';
 import { mockGroup, mockJob, mockNode } from '../../../../scheduler/scheduling/testing/mock.js';
 
@@ -41,5 +42,23 @@ describe('placement metrics', () => {
     const second = metrics[1]!.scoreMetaData[0]!;
     expect(second.scores['job-anti-affinity'] ?? 0).toBeLessThanOrEqual(0);
     expect(metrics.map((m) => m.scoreMetaData[0]!.nodeId)).toHaveLength(3);
+  });
+
+  it('ScoreLog_appendBeyondExpected_growsAndKeepsEarlierEntries', () => {
+    const log = new ScoreLog('spread', 1, { dc1: 3 }, {});
+    const dims = Object.freeze({ cpu: 2 });
+    const metrics = [0, 1, 2].map((k) => {
+      const at = log.append(`n${k}`, 10 + k, k, k === 1 ? 2 : 0, k === 1 ? dims : {});
+      log.values[at + SLOT.norm] = k / 10;
+      log.values[at + SLOT.fit] = k / 10;
+      return new PlacementMetrics(log, at);
+    });
+    expect(metrics.map((m) => [m.nodesEvaluated, m.nodesFiltered, m.nodesExhausted])).toEqual([
+      [10, 0, 0],
+      [11, 1, 2],
+      [12, 2, 0],
+    ]);
+    expect(metrics[1]!.dimensionExhausted).toBe(dims);
+    expect(metrics.map((m) => m.scoreMetaData[0])).toEqual([0, 1, 2].map((k) => ({ nodeId: `n${k}`, normScore: k / 10, scores: { spread: k / 10 } })));
   });
 });
