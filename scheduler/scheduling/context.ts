@@ -68,7 +68,11 @@ export class PassContext {
   }
 
   private ensureUsage(i: number): void {
-    if (this.stamp[i] === this.epoch) return;
+    if (this.stamp[i] !== this.epoch) this.loadUsage(i);
+  }
+
+  /** Reads node `i`'s usage from the snapshot (first look at the node in this pass). */
+  private loadUsage(i: number): void {
     const node = this.nodes[i]!;
     let cpu = 0;
     let mem = 0;

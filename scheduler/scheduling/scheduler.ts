@@ -36,6 +36,8 @@ function push(map: Record<string, Allocation[]>, nodeId: string, alloc: Allocati
 }
 
 const NO_OPTIONS: SelectOptions = Object.freeze({});
+/** New allocations have no task states yet; one frozen map serves them all (updates replace it). */
+const NO_TASK_STATES: Allocation['taskStates'] = Object.freeze({});
 
 function placementOptions(ctx: PassContext, req: PlacementRequest): SelectOptions {
   if (req.previous === null && req.penaltyNodeIds.length === 0) return NO_OPTIONS;
@@ -122,7 +124,10 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       continue;
     }
     let stack = stacks.get(groupName);
-    if (!stack) stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack')));
+    if (!stack) {
+      const expected = decided.places.reduce((n, r) => (r.group.name === groupName ? n + 1 : n), 0);
+      stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack', expected)));
+    }
     const chosen = stack.select(placementOptions(ctx, req));
     if (!chosen) {
       failed.set(groupName, { ...stack.lastFailure! });
@@ -144,7 +149,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       desiredDescription: '',
       clientStatus: 'pending',
       clientDescription: '',
-      taskStates: {},
+      taskStates: NO_TASK_STATES,
       previousAllocation: req.previous?.id ?? '',
       nextAllocation: '',
       rescheduleTracker: req.tracker ?? req.previous?.rescheduleTracker ?? null,

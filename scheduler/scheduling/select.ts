@@ -7,6 +7,7 @@ import { LOCALITY_TIERS, localityScore } from './locality.js';
 import { affinityScore, antiAffinityScore, fitScore, groupAffinities } from './rank.js';
 import type { Rng } from './rng.js';
 import { SpreadScorer } from './spread.js';
+import { PlacementMetrics, SLOT, ScoreLog } from './metrics.js';
 import type { SchedulerAlgorithm } from './state.js';
 
 /**
@@ -33,14 +34,14 @@ export interface Selection {
 }
 
 const EMPTY: Record<string, number> = Object.freeze({}) as Record<string, number>;
-const NO_SCORES: AllocMetrics['scoreMetaData'] = Object.freeze([]) as unknown as AllocMetrics['scoreMetaData'];
 
 /** Placement stack of one task group for one pass; `select` then `commit` per placement. */
 export class GroupStack {
   readonly ask: AllocatedResources;
   private readonly feasible: Int32Array;
   private readonly feasibleCount: number;
-  private readonly isFeasible: Uint8Array;
+  /** Feasibility by node index, built on first use (only placements with preferred nodes need it). */
+  private isFeasible: Uint8Array | null = null;
   private cursor = 0;
   private readonly staticFiltered: Record<string, number> = {};
   private readonly limit: number;
@@ -50,6 +51,9 @@ export class GroupStack {
   private readonly groupCount: Int32Array;
   /** Feasible nodes per datacenter, shared by the metrics of every placement of the pass. */
   private readonly nodesAvailable: Record<string, number> = {};
+  /** Score breakdowns of this stack's placements, referenced by their metrics. */
+  private readonly scoreLog: ScoreLog;
+  private readonly exhaustedMaps = new Map<number, Record<string, number>>();
 
   constructor(
     private readonly ctx: PassContext,
@@ -57,15 +61,15 @@ export class GroupStack {
     private readonly group: TaskGroup,
     rng: Rng,
     private readonly algorithm: SchedulerAlgorithm,
+    /** Placements this pass will ask for (sizes the score log, which every placed allocation keeps alive). */
+    expectedPlacements = group.count,
   ) {
     // Shared by every allocation the stack places (frozen, so a mutation fails loudly).
     this.ask = Object.freeze(groupResources(group));
     const req = groupRequirements(job, group);
     const n = ctx.nodes.length;
     this.feasible = new Int32Array(n);
-    this.isFeasible = new Uint8Array(n);
     const count = feasibleNodes(ctx.table, req, this.feasible, this.staticFiltered);
-    for (let k = 0; k < count; k++) this.isFeasible[this.feasible[k]!] = 1;
     this.feasibleCount = count;
     rng.shuffle(this.feasible, count);
     this.distinct = new DistinctChecker(ctx, job, group);
@@ -86,10 +90,11 @@ export class GroupStack {
     if (job.type === 'service' && n > 0) limit = Math.max(limit, Math.ceil(Math.log2(n)));
     if (this.affinity || this.spread.active) limit = Math.max(limit, SCORING.affinityOrSpreadCandidateLimit);
     this.limit = limit;
+    this.scoreLog = new ScoreLog(algorithm, expectedPlacements, this.nodesAvailable, this.staticFiltered);
   }
 
-  /** Score parts of node `i` (usage must be known). */
-  private parts(i: number, opts: SelectOptions, out: Record<string, number> | null): number {
+  /** Normalised score of node `i` (usage must be known); with `out`, its parts are written at `at` (see {@link SLOT}). */
+  private parts(i: number, penalty: ReadonlySet<number> | null, near: number, out: Float64Array | null, at = 0): number {
     const o = i * 3;
     const used = this.ctx.used;
     const cap = this.ctx.cap;
@@ -97,50 +102,49 @@ export class GroupStack {
     const freeMem = 1 - (used[o + 1]! + this.ask.memoryMb) / cap[o + 1]!;
     let total = fitScore(this.algorithm, freeCpu, freeMem);
     let parts = 1;
-    if (out) {
-      // constant keys keep the object in fast mode with a shared shape
-      if (this.algorithm === 'binpack') out['binpack'] = total;
-      else out['spread'] = total;
-    }
+    if (out) out[at + SLOT.fit] = total;
     const collisions = this.groupCount[i]!;
     if (collisions > 0) {
       const s = antiAffinityScore(collisions, this.group.count);
       total += s;
       parts++;
-      if (out) out['job-anti-affinity'] = s;
+      if (out) out[at + SLOT.antiAffinity] = s;
     }
-    if (opts.penaltyNodes?.has(i)) {
+    if (penalty !== null && penalty.has(i)) {
       total -= 1;
       parts++;
-      if (out) out['node-reschedule-penalty'] = -1;
+      if (out) out[at + SLOT.penalty] = -1;
     }
     if (this.affinity) {
       const s = this.affinity[i]!;
       if (s !== 0) {
         total += s;
         parts++;
-        if (out) out['node-affinity'] = s;
+        if (out) out[at + SLOT.affinity] = s;
       }
     }
     if (this.spread.active) {
       const s = this.spread.score(i);
       total += s;
       parts++;
-      if (out) out['allocation-spread'] = s;
+      if (out) out[at + SLOT.spread] = s;
     }
-    if (opts.nearNode !== undefined) {
-      const s = localityScore(this.ctx.nodes[opts.nearNode]!, this.ctx.nodes[i]!);
+    if (near >= 0) {
+      const s = localityScore(this.ctx.nodes[near]!, this.ctx.nodes[i]!);
       total += s;
       parts++;
-      if (out) out['locality'] = s;
+      if (out) out[at + SLOT.locality] = s;
     }
-    return total / parts;
+    const norm = total / parts;
+    if (out) out[at + SLOT.norm] = norm;
+    return norm;
   }
 
   /** Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits. */
   select(opts: SelectOptions = {}): Selection | null {
     if (opts.preferredNodes && opts.preferredNodes.length > 0) {
-      const chosen = this.walk(opts, opts.preferredNodes.filter((i) => this.isFeasible[i] === 1));
+      const feasible = this.feasibleSet();
+      const chosen = this.walk(opts, opts.preferredNodes.filter((i) => feasible[i] === 1));
       if (chosen) return chosen;
     }
     if (opts.nearNode !== undefined) {
@@ -160,16 +164,30 @@ export class GroupStack {
     return this.walk(opts, null);
   }
 
+  private feasibleSet(): Uint8Array {
+    if (!this.isFeasible) {
+      this.isFeasible = new Uint8Array(this.ctx.nodes.length);
+      // the ring is only reordered by the shuffle, so its first feasibleCount entries are the feasible nodes
+      for (let k = 0; k < this.feasibleCount; k++) this.isFeasible[this.feasible[k]!] = 1;
+    }
+    return this.isFeasible;
+  }
+
   /** Metrics of the last failed selection. */
   lastFailure: AllocMetrics | null = null;
 
   private walk(opts: SelectOptions, only: readonly number[] | null): Selection | null {
     const total = only ? only.length : this.feasibleCount;
     const limit = only ? total : this.limit;
+    // read once: the options object varies in shape between placements
+    const penalty = opts.penaltyNodes ?? null;
+    const near = opts.nearNode ?? -1;
     let evaluated = 0;
     let exhausted = 0;
     let distinctFiltered: Record<string, number> | null = null;
-    let dims: Record<string, number> | null = null;
+    let exCpu = 0;
+    let exMem = 0;
+    let exDisk = 0;
     let best = -1;
     let bestScore = -Infinity;
     let skipped: number[] | null = null;
@@ -190,12 +208,12 @@ export class GroupStack {
       const dim = this.ctx.exhausts(i, this.ask.cpuMhz, this.ask.memoryMb, this.ask.diskMb);
       if (dim !== 0) {
         exhausted++;
-        const name = dim === 1 ? 'cpu' : dim === 2 ? 'memory' : 'disk';
-        dims ??= {};
-        dims[name] = (dims[name] ?? 0) + 1;
+        if (dim === 1) exCpu++;
+        else if (dim === 2) exMem++;
+        else exDisk++;
         continue;
       }
-      const score = this.parts(i, opts, null);
+      const score = this.parts(i, penalty, near, null);
       // Nomad's limit iterator sets aside up to maxSkip poorly scored nodes and returns to them only
       // when the source runs dry.
       if (score < SCORING.skipScoreThreshold && (skipped === null || skipped.length < SCORING.maxSkip)) {
@@ -221,25 +239,43 @@ export class GroupStack {
     // otherwise spend much of their time allocating identical maps.
     // The per-reason breakdown of distinct_* filtering is kept only for failed placements (where it
     // explains the failure); successful ones count it in nodesFiltered.
-    const filtered = distinctFiltered && best < 0 ? { ...this.staticFiltered, ...distinctFiltered } : this.staticFiltered;
-    const metrics: AllocMetrics = {
-      nodesEvaluated: evaluated,
-      nodesFiltered: this.ctx.nodes.length - this.feasibleCount + (distinctFiltered ? Object.values(distinctFiltered).reduce((a, b) => a + b, 0) : 0),
-      nodesAvailable: this.nodesAvailable,
-      constraintFiltered: filtered,
-      nodesExhausted: exhausted,
-      dimensionExhausted: dims ?? EMPTY,
-      scoreMetaData: NO_SCORES,
-    };
+    const dims = exhausted === 0 ? EMPTY : this.exhaustedCounts(exCpu, exMem, exDisk);
+    const nodesFiltered = this.ctx.nodes.length - this.feasibleCount + (distinctFiltered ? Object.values(distinctFiltered).reduce((a, b) => a + b, 0) : 0);
     if (best < 0) {
-      this.lastFailure = metrics;
+      this.lastFailure = {
+        nodesEvaluated: evaluated,
+        nodesFiltered,
+        nodesAvailable: this.nodesAvailable,
+        constraintFiltered: distinctFiltered ? { ...this.staticFiltered, ...distinctFiltered } : this.staticFiltered,
+        nodesExhausted: exhausted,
+        dimensionExhausted: dims,
+        scoreMetaData: [],
+      };
       return null;
     }
-    const scores: Record<string, number> = {};
-    const normScore = this.parts(best, opts, scores);
-    // an array literal is allocated at its exact length; push() would reserve room for 17
-    metrics.scoreMetaData = [{ nodeId: this.ctx.nodes[best]!.id, normScore, scores }];
+    const log = this.scoreLog;
+    const at = log.append(this.ctx.nodes[best]!.id, evaluated, nodesFiltered, exhausted, dims);
+    this.parts(best, penalty, near, log.values, at);
+    const metrics = new PlacementMetrics(log, at);
     return { nodeIdx: best, metrics };
+  }
+
+  /**
+   * `dimensionExhausted` for these counts: one frozen map per distinct combination, shared by the
+   * placements of the stack (most placements meet a few full nodes, in a handful of combinations).
+   */
+  private exhaustedCounts(cpu: number, mem: number, disk: number): Record<string, number> {
+    const base = this.feasibleCount + 1;
+    const key = cpu + mem * base + disk * base * base;
+    let map = this.exhaustedMaps.get(key);
+    if (!map) {
+      const m: Record<string, number> = {};
+      if (cpu > 0) m['cpu'] = cpu;
+      if (mem > 0) m['memory'] = mem;
+      if (disk > 0) m['disk'] = disk;
+      this.exhaustedMaps.set(key, (map = Object.freeze(m)));
+    }
+    return map;
   }
 
   /** Records a placement made from this stack. */

@@ -16,11 +16,10 @@ export class Harness implements StateSnapshot {
   // Arrays rather than maps: a million inserts into per-node maps dominated the benchmark; updates
   // of an existing allocation find it with indexOf, which is cheap at a few hundred per node.
   private readonly byJob = new Map<string, Allocation[]>();
-  private readonly byNode = new Map<string, Allocation[]>();
-  private readonly usage = new Map<string, AllocatedResources>();
-  /** Usage aligned with `nodeList`, rebuilt with it. */
+  /** Per node: its allocations, the resources its non-terminal ones hold, its index in `nodeList`. */
+  private readonly byNode = new Map<string, NodeEntry>();
+  /** Usage aligned with `nodeList` (three numbers per node), rebuilt with it. */
   private usageArr: Float64Array | null = null;
-  private nodePos = new Map<string, number>();
   /** Every plan produced, in order. */
   readonly plans: Plan[] = [];
   /** Evaluations created by plans (follow-ups). */
@@ -45,8 +44,14 @@ export class Harness implements StateSnapshot {
     this.jobVersions.set(key, versions);
   }
 
+  private entry(nodeId: string): NodeEntry {
+    let e = this.byNode.get(nodeId);
+    if (!e) this.byNode.set(nodeId, (e = { allocs: [], usage: { cpuMhz: 0, memoryMb: 0, diskMb: 0 }, pos: -1 }));
+    return e;
+  }
+
   /** Inserts or replaces allocations, keeping the per-job, per-node and usage indexes current. */
-  upsertAllocs(allocs: readonly Allocation[], knownNew = false): void {
+  upsertAllocs(allocs: readonly Allocation[]): void {
     let lastJob = '';
     let lastNs = '';
     let jobKey = '';
@@ -60,34 +65,55 @@ export class Harness implements StateSnapshot {
       if (!j) this.byJob.set(jobKey, (j = []));
       // No global id index: a job's allocations are few enough to scan, and a million-entry map
       // would dominate the benchmark with work the scheduler does not do.
-      const old = knownNew ? undefined : j.find((x) => x.id === a.id);
-      if (old) this.account(old, -1);
-      this.account(a, 1);
-      let n = this.byNode.get(a.nodeId);
-      if (!n) this.byNode.set(a.nodeId, (n = []));
+      const old = j.find((x) => x.id === a.id);
       if (old) {
+        const before = this.entry(old.nodeId);
+        this.account(before, old, -1);
         j[j.indexOf(old)] = a;
-        n[n.indexOf(old)] = a;
+        if (old.nodeId === a.nodeId) before.allocs[before.allocs.indexOf(old)] = a;
+        else {
+          before.allocs.splice(before.allocs.indexOf(old), 1);
+          this.entry(a.nodeId).allocs.push(a);
+        }
       } else {
         j.push(a);
-        n.push(a);
+        this.entry(a.nodeId).allocs.push(a);
       }
+      this.account(this.entry(a.nodeId), a, 1);
     }
   }
 
-  private account(a: Allocation, sign: 1 | -1): void {
-    if (isTerminal(a)) return;
-    let u = this.usage.get(a.nodeId);
-    if (!u) this.usage.set(a.nodeId, (u = { cpuMhz: 0, memoryMb: 0, diskMb: 0 }));
-    u.cpuMhz += sign * a.resources.cpuMhz;
-    u.memoryMb += sign * a.resources.memoryMb;
-    u.diskMb += sign * a.resources.diskMb;
-    const i = this.usageArr ? this.nodePos.get(a.nodeId) : undefined;
-    if (i !== undefined && this.usageArr) {
-      this.usageArr[i * 3] = u.cpuMhz;
-      this.usageArr[i * 3 + 1] = u.memoryMb;
-      this.usageArr[i * 3 + 2] = u.diskMb;
+  /**
+   * Adds new allocations of one job on one node (a plan's `nodeAllocation` entry): one lookup per
+   * node instead of several per allocation, which is most of what applying a plan costs.
+   */
+  private insertNew(jobAllocs: Allocation[], nodeId: string, allocs: readonly Allocation[]): void {
+    const e = this.entry(nodeId);
+    for (const a of allocs) {
+      jobAllocs.push(a);
+      e.allocs.push(a);
+      if (isTerminal(a)) continue;
+      e.usage.cpuMhz += a.resources.cpuMhz;
+      e.usage.memoryMb += a.resources.memoryMb;
+      e.usage.diskMb += a.resources.diskMb;
     }
+    this.publish(e);
+  }
+
+  private account(e: NodeEntry, a: Allocation, sign: 1 | -1): void {
+    if (isTerminal(a)) return;
+    e.usage.cpuMhz += sign * a.resources.cpuMhz;
+    e.usage.memoryMb += sign * a.resources.memoryMb;
+    e.usage.diskMb += sign * a.resources.diskMb;
+    this.publish(e);
+  }
+
+  /** Copies a node's usage into `usageArr` when the node is in the current list. */
+  private publish(e: NodeEntry): void {
+    if (e.pos < 0 || !this.usageArr) return;
+    this.usageArr[e.pos * 3] = e.usage.cpuMhz;
+    this.usageArr[e.pos * 3 + 1] = e.usage.memoryMb;
+    this.usageArr[e.pos * 3 + 2] = e.usage.diskMb;
   }
 
   alloc(id: string): Allocation | undefined {
@@ -102,7 +128,10 @@ export class Harness implements StateSnapshot {
   applyPlan(plan: Plan): void {
     for (const list of Object.values(plan.nodeUpdate)) this.upsertAllocs(list);
     for (const list of Object.values(plan.nodeInPlaceUpdate)) this.upsertAllocs(list);
-    for (const list of Object.values(plan.nodeAllocation)) this.upsertAllocs(list, true);
+    const jobKey = `${plan.namespace}/${plan.jobId}`;
+    let jobAllocs = this.byJob.get(jobKey);
+    if (!jobAllocs) this.byJob.set(jobKey, (jobAllocs = []));
+    for (const nodeId in plan.nodeAllocation) this.insertNew(jobAllocs, nodeId, plan.nodeAllocation[nodeId]!);
     this.upsertAllocs(plan.attributeUpdates);
     this.evals.push(...plan.followupEvals);
   }
@@ -148,12 +177,13 @@ export class Harness implements StateSnapshot {
   }
   nodes(): readonly Node[] {
     if (!this.nodeList) {
+      for (const e of this.byNode.values()) e.pos = -1;
       this.nodeList = [...this.nodeMap.values()];
-      this.nodePos = new Map(this.nodeList.map((n, i) => [n.id, i]));
       this.usageArr = new Float64Array(this.nodeList.length * 3);
       this.nodeList.forEach((n, i) => {
-        const u = this.usage.get(n.id);
-        if (u) this.usageArr!.set([u.cpuMhz, u.memoryMb, u.diskMb], i * 3);
+        const e = this.entry(n.id);
+        e.pos = i;
+        this.publish(e);
       });
     }
     return this.nodeList;
@@ -169,11 +199,18 @@ export class Harness implements StateSnapshot {
     return this.byJob.get(`${namespace}/${jobId}`)?.slice() ?? [];
   }
   allocsByNode(nodeId: string): readonly Allocation[] {
-    return this.byNode.get(nodeId)?.slice() ?? [];
+    return this.byNode.get(nodeId)?.allocs.slice() ?? [];
   }
   nodeUsage(nodeId: string): AllocatedResources {
-    return this.usage.get(nodeId) ?? NO_USAGE;
+    return this.byNode.get(nodeId)?.usage ?? NO_USAGE;
   }
+}
+
+interface NodeEntry {
+  allocs: Allocation[];
+  usage: AllocatedResources;
+  /** Index in the current node list, -1 when not in it. */
+  pos: number;
 }
 
 const NO_USAGE: AllocatedResources = Object.freeze({ cpuMhz: 0, memoryMb: 0, diskMb: 0 });
