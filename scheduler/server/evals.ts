@@ -1,33 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { EvalTrigger, Evaluation, Job } from '../structs/index.js';
+import { type EvalTrigger, type Evaluation, type Job, newEvaluation as newEvaluationWithId } from '../structs/index.js';
 
-/** A new pending evaluation of `job`, runnable now unless `waitUntilMs` says otherwise. */
+/** A new pending evaluation of `job` with a random id (see structs `newEvaluation`). */
 export function newEvaluation(
   job: Pick<Job, 'namespace' | 'id' | 'priority' | 'type'>,
   triggeredBy: EvalTrigger,
   nowMs: number,
   extra: Partial<Evaluation> = {},
 ): Evaluation {
-  return {
-    id: randomUUID(),
-    namespace: job.namespace,
-    jobId: job.id,
-    priority: job.priority,
-    type: job.type,
-    triggeredBy,
-    status: 'pending',
-    statusDescription: '',
-    nodeId: '',
-    waitUntilMs: 0,
-    previousEval: '',
-    nextEval: '',
-    blockedEval: '',
-    failedTgAllocs: {},
-    queuedAllocations: {},
-    createTimeMs: nowMs,
-    modifyTimeMs: nowMs,
-    ...extra,
-  };
+  return newEvaluationWithId(randomUUID(), job, triggeredBy, nowMs, extra);
 }
 
 /** A stable 31-bit seed from an id, so a pass over the same state and evaluation is reproducible. */

@@ -44,3 +44,36 @@ export interface Evaluation {
   createTimeMs: number;
   modifyTimeMs: number;
 }
+
+/**
+ * A new pending evaluation of `job`, runnable now unless `extra.waitUntilMs` says otherwise.
+ * The caller supplies the id: the server uses random UUIDs, the test harness a counter.
+ */
+export function newEvaluation(
+  id: string,
+  job: { namespace: string; id: string; priority: number; type: Evaluation['type'] },
+  triggeredBy: EvalTrigger,
+  nowMs: number,
+  extra: Partial<Evaluation> = {},
+): Evaluation {
+  return {
+    id,
+    namespace: job.namespace,
+    jobId: job.id,
+    priority: job.priority,
+    type: job.type,
+    triggeredBy,
+    status: 'pending',
+    statusDescription: '',
+    nodeId: '',
+    waitUntilMs: 0,
+    previousEval: '',
+    nextEval: '',
+    blockedEval: '',
+    failedTgAllocs: {},
+    queuedAllocations: {},
+    createTimeMs: nowMs,
+    modifyTimeMs: nowMs,
+    ...extra,
+  };
+}

@@ -1,17 +1,2 @@
-import { createServer } from 'node:net';
-
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
+/** A TCP port that was free on 127.0.0.1 a moment ago; the same helper `pilotfish up` uses. */
+export { freeLoopbackPort as freePort } from '../../supervisor/local/free-port.js';

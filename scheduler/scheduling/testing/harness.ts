@@ -1,5 +1,5 @@
 import type { AllocatedResources, Allocation, Evaluation, EvalTrigger, Job, Node, Plan } from '../../structs/index.js';
-import { isTerminal } from '../../structs/index.js';
+import { isTerminal, newEvaluation } from '../../structs/index.js';
 import { schedule } from '../scheduler.js';
 import type { ScheduleOptions, StateSnapshot } from '../state.js';
 
@@ -138,25 +138,7 @@ export class Harness implements StateSnapshot {
 
   /** Builds an evaluation for a job. */
   evalFor(job: Job, triggeredBy: EvalTrigger = 'job-register', nowMs = 0): Evaluation {
-    return {
-      id: `eval-${++this.evalCounter}`,
-      namespace: job.namespace,
-      jobId: job.id,
-      priority: job.priority,
-      type: job.type,
-      triggeredBy,
-      status: 'pending',
-      statusDescription: '',
-      nodeId: '',
-      waitUntilMs: 0,
-      previousEval: '',
-      nextEval: '',
-      blockedEval: '',
-      failedTgAllocs: {},
-      queuedAllocations: {},
-      createTimeMs: nowMs,
-      modifyTimeMs: nowMs,
-    };
+    return newEvaluation(`eval-${++this.evalCounter}`, job, triggeredBy, nowMs);
   }
 
   /** Runs the scheduler for `evaluation`, records the plan, applies it unless `apply` is false. */
