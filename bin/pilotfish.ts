@@ -2,6 +2,9 @@
 import { Command } from 'commander';
 import { describeError, isPilotfishError } from '../common/errors.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerSuperviseCommand } from './commands/supervise.js';
+import { registerSwitchoverCommand } from './commands/switchover.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerSchedulerDaemons } from './commands/server.js';
 import { registerJobCommands } from './commands/job.js';
@@ -15,6 +18,9 @@ const program = new Command('pilotfish')
 
 registerConfigCommands(program);
 registerUpCommand(program);
+registerSuperviseCommand(program);
+registerStatusCommand(program);
+registerSwitchoverCommand(program);
 registerSchedulerDaemons(program);
 registerJobCommands(program);
 registerNodeCommands(program);

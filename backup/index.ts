@@ -1,0 +1,46 @@
+/**
+ * # Backups
+ *
+ * Streaming, compressed, optionally encrypted, checksummed backups in an object store, with a
+ * catalog, retention and a verified restore. Recipe-agnostic: the MySQL knowledge lives in
+ * `sources/` and in the unpack step chosen by the stream format.
+ *
+ * ```
+ * createBackup:  source ─▶ zstd -T0 ─▶ [AES-256-GCM chunks] ─▶ SHA-256 ─▶ ObjectStore.put ─▶ manifest.json
+ * restoreBackup: ObjectStore.get ─▶ SHA-256 ─▶ [decrypt] ─▶ zstd -d ─▶ mbstream -x | tar -x ─▶ prepare ─▶ rename
+ * ```
+ *
+ * Layout: `<prefix>/<cluster>/backups/<id>/{data.<format>.zst[.aes], manifest.json}`; ids start
+ * with a UTC timestamp, so they sort by age. The manifest is written last: an id without one is an
+ * orphan, never listed or restored, and removed by retention after a grace period.
+ *
+ * Use from the supervisor:
+ * ```ts
+ * const store = await createObjectStore(config.objectStore);
+ * const manifest = await createBackup({ store, prefix, cluster, member, logger, compressionLevel: 3,
+ *   source: new MysqlPhysicalSource({ connection: { user: 'backup', password, socket } }),
+ *   encryption: await loadEncryptionKey(secrets, 'backup-key') });
+ * const { position } = await restoreBackup({ store, prefix, cluster, id: 'latest', targetDir, logger,
+ *   encryption });                       // position.gtid → CHANGE MASTER TO … MASTER_USE_GTID
+ * await applyRetention({ store, catalog: new Catalog(store, prefix, cluster), policy, logger });
+ * ```
+ *
+ * Guarantees: memory is bounded by stream buffers plus the S3 upload parts (`partSizeMb` ×
+ * `queueSize`); a failed backup leaves no manifest and aborts the multipart upload; a failed
+ * restore leaves the target as it was; `force` moves an existing target aside, never deletes it.
+ */
+
+export { Catalog, type Orphan } from './catalog.js';
+export { createBackup, type BackupProgress, type CreateBackupOptions, type EncryptionKey } from './create-backup.js';
+export { loadEncryptionKey } from './encryption-key.js';
+export { backupsPrefix, isBackupId } from './layout.js';
+export type { Manifest, ReplicationPosition } from './manifest.js';
+export { createObjectStore } from './object-store/factory.js';
+export type { ObjectInfo, ObjectStore } from './object-store/object-store.js';
+export { restoreBackup, type RestoreOptions, type RestoreResult } from './restore.js';
+export { applyRetention, planRetention, type RetentionPlan, type RetentionPolicy } from './retention.js';
+export type { BackupSource, SourceResult, SourceRun } from './source.js';
+export { DirectorySource } from './sources/directory.js';
+export { MysqlLogicalSource, type MysqlLogicalOptions } from './sources/mysql-logical.js';
+export { MysqlPhysicalSource, type MysqlPhysicalOptions } from './sources/mysql-physical.js';
+export type { MysqlConnection } from './sources/option-file.js';

@@ -1,0 +1,35 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from '../common/logger.js';
+import type { Manifest, ReplicationPosition } from './manifest.js';
+
+/**
+ * What a backup reads from. Recipe-agnostic: a source produces one byte stream in a known format
+ * and, once it has finished, tells what it knows about the data (replication position, version).
+ * Implementations live in `backup/sources/`.
+ */
+export interface BackupSource {
+  /** Recorded in the manifest as `source` (`mysql-physical`, `mysql-logical`, `directory`). */
+  readonly kind: string;
+  /** Recorded as `recipe` (`mysql`, `directory`). */
+  readonly recipe: string;
+  /** Stream format, which also chooses how a restore unpacks it. */
+  readonly format: Manifest['format'];
+
+  /**
+   * Starts producing (resolves once the producer runs). `stream` must be read to its end; `result` resolves after the producer
+   * exited successfully and rejects with PilotfishError `BACKUP_FAILED` (naming the tool and the
+   * tail of its error output) otherwise. Aborting `signal` stops the producer.
+   */
+  open(options: { signal: AbortSignal; logger: Logger }): Promise<SourceRun>;
+}
+
+export interface SourceRun {
+  stream: Readable;
+  result: Promise<SourceResult>;
+}
+
+export interface SourceResult {
+  position: ReplicationPosition | null;
+  flavor: string | null;
+  serverVersion: string | null;
+}

@@ -1,0 +1,87 @@
+import { execa } from 'execa';
+import { createWriteStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { PilotfishError } from '../common/errors.js';
+import type { Manifest } from './manifest.js';
+
+/**
+ * How each stream format is unpacked into a directory, and how an unpacked MySQL copy is
+ * prepared. All tools run as child processes; their failures become RESTORE_FAILED.
+ */
+
+export interface Unpacker {
+  /** Where the decompressed stream is written. */
+  input: Writable;
+  /** Resolves when the tool exited 0 (after `input` ended). */
+  done: Promise<void>;
+}
+
+export interface ToolPaths {
+  mbstream?: string;
+  mariadbBackup?: string;
+  tar?: string;
+}
+
+export function startUnpacker(format: Manifest['format'], dir: string, signal: AbortSignal, tools: ToolPaths = {}): Unpacker {
+  if (format === 'sql') {
+    const input = createWriteStream(join(dir, 'backup.sql'));
+    return { input, done: new Promise((ok, fail) => input.on('close', ok).on('error', fail)) };
+  }
+  const [file, args] =
+    format === 'xbstream'
+      ? [tools.mbstream ?? 'mbstream', ['-x', '-C', dir]]
+      : [tools.tar ?? 'tar', ['-x', '-f', '-', '--no-same-owner', '--delay-directory-restore', '-C', dir]];
+  const child = execa(file, args, {
+    buffer: { stdout: false, stderr: true },
+    stdin: 'pipe',
+    stdout: 'ignore',
+    stderr: 'pipe',
+    cancelSignal: signal,
+    forceKillAfterDelay: 2000,
+  });
+  const done = child.then(
+    () => undefined,
+    (err: { stderr?: string; shortMessage?: string }) => {
+      throw new PilotfishError('RESTORE_FAILED', `${file} could not unpack the backup: ${(err.stderr || err.shortMessage || '').trim().slice(-400)}`, {
+        cause: err,
+      });
+    },
+  );
+  return { input: child.stdin as Writable, done };
+}
+
+/**
+ * Refuses an unpacked tree with entries that lead outside it (symlinks to absolute paths or
+ * through `..`): GNU tar already refuses `..` member names; this closes the symlink route.
+ */
+export async function assertContained(root: string): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isSymbolicLink()) {
+        const target = resolve(dirname(path), await readlink(path));
+        if (relative(root, target).startsWith('..')) {
+          throw new PilotfishError('RESTORE_FAILED', `the archive holds a link leading outside the target: ${relative(root, path)}`);
+        }
+      } else if (entry.isDirectory()) await walk(path);
+    }
+  };
+  if ((await lstat(root)).isDirectory()) await walk(root);
+}
+
+/** `mariadb-backup --prepare`: applies the copied redo log so the files are consistent. */
+export async function prepareMysql(dir: string, signal: AbortSignal, binary = 'mariadb-backup'): Promise<void> {
+  const result = await execa(binary, ['--prepare', `--target-dir=${dir}`], {
+    reject: false,
+    all: true,
+    cancelSignal: signal,
+    stdin: 'ignore',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (result.exitCode !== 0) {
+    const tail = String(result.all ?? '').trim().split('\n').slice(-5).join(' | ');
+    throw new PilotfishError('RESTORE_FAILED', `mariadb-backup --prepare failed (exit ${result.exitCode ?? result.signal}): ${tail}`);
+  }
+}

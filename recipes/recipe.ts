@@ -1,0 +1,113 @@
+import type { BackupSource } from '../backup/source.js';
+
+/**
+ * The contract between the recipe-agnostic supervisor and one kind of application (MySQL, …).
+ * The supervisor decides *what* should happen (from the coordinator's cluster snapshot); a recipe
+ * knows *how* to do it for its application. Every method may throw PilotfishError `RECIPE_FAILED`
+ * (retryable when trying again later may help); none of them logs or throws a secret.
+ */
+
+/** What the data directory holds when the member starts. */
+export type DataState = 'empty' | 'present';
+
+/** A point-in-time report of the application, taken on every HA cycle. */
+export interface RecipeHealth {
+  /** The application answers queries. */
+  alive: boolean;
+  /** It accepts writes from clients (MySQL: `read_only=OFF`). */
+  writable: boolean;
+  /** It is replicating from `source` (both replication threads running). */
+  replicating: boolean;
+  /** `host:port` it replicates from, when configured. */
+  source: string | null;
+  /** Replication position in the recipe's notation (MariaDB GTID list `0-1-2007`). */
+  position: string;
+  /** Seconds behind its source; `null` when not replicating. */
+  lagSeconds: number | null;
+  /** Last replication error, if any (no secrets). */
+  replicationError: string | null;
+}
+
+/** The position a restored backup represents; the recipe applies it when it follows a primary. */
+export interface RestoredData {
+  position: string;
+}
+
+/** Restores a backup stream into the data directory; the supervisor picks the backup. */
+export type RestoreFn = (targetDir: string, signal: AbortSignal) => Promise<RestoredData>;
+
+export interface Recipe {
+  readonly name: string;
+
+  /** Looks at the data directory. Never modifies it. */
+  inspectData(): Promise<DataState>;
+
+  /**
+   * Creates a new, empty data set: initialises the data directory and prepares the users the
+   * application and the other members need (passwords from the SecretStore). Called on exactly one
+   * member of a cluster, the one that created `initialized`.
+   */
+  initialize(): Promise<void>;
+
+  /**
+   * Fills an empty data directory from a backup through `restore` (which writes into a temporary
+   * directory); the recipe swaps it into place only when it succeeded, and remembers the position
+   * to resume replication from. A failure leaves the data directory as it was.
+   */
+  restore(restore: RestoreFn): Promise<RestoredData>;
+
+  /**
+   * Moves the data directory aside (to a sibling named `<dir>.diverged-<time>`; never deletes it),
+   * leaving it empty for a restore. Only while the application is stopped. Returns the new path.
+   */
+  setAside(): Promise<string>;
+
+  /**
+   * Starts the application read-only and waits until it answers. Restarts it with backoff when it
+   * crashes, until {@link stop}. Throws when it does not come up within the recipe's bound.
+   */
+  start(): Promise<void>;
+
+  /** Stops the application cleanly (no crash recovery on the next start). Idempotent. */
+  stop(): Promise<void>;
+
+  /** Forwards a signal the supervisor received (SIGHUP, SIGUSR1/2) to the application process. */
+  signal(signal: NodeJS.Signals): void;
+
+  /** Times the application was restarted after a crash. */
+  readonly restarts: number;
+
+  /** A health report; never throws (a dead application is `alive: false`). */
+  health(): Promise<RecipeHealth>;
+
+  /**
+   * Turns this member into the primary: stops replicating after applying everything already
+   * received, then accepts writes. `fenceAtMs` is the wall-clock time at which the application
+   * must turn itself read-only unless {@link extendFence} moves it (the dead-man switch).
+   */
+  becomePrimary(fenceAtMs: number): Promise<void>;
+
+  /** Moves the dead-man switch of a writable primary to `fenceAtMs`. */
+  extendFence(fenceAtMs: number): Promise<void>;
+
+  /** Replicates from the primary at `host:port` (no-op when it already does). Stays read-only. */
+  followPrimary(address: string): Promise<void>;
+
+  /** Refuses writes at once: read-only, client connections dropped. Never throws when the application is down. */
+  fence(): Promise<void>;
+
+  /** Where a backup of the running application comes from (a `backup/` source; the pipeline does the rest). */
+  backupSource(): BackupSource;
+
+  /**
+   * Whether the application has produced enough new data since `sincePosition` (the last backup)
+   * that a backup is worth taking now (MySQL: the binary log rotated).
+   */
+  shouldBackUp(sincePosition: string | null): Promise<boolean>;
+
+  /**
+   * Compares two positions: negative when `a` is behind `b`, 0 when equal, positive when ahead,
+   * `null` when neither contains the other (diverged histories).
+   */
+  comparePositions(a: string, b: string): number | null;
+}

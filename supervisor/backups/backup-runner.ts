@@ -1,0 +1,72 @@
+import { applyRetention } from '../../backup/retention.js';
+import { Catalog } from '../../backup/catalog.js';
+import { createBackup, type EncryptionKey } from '../../backup/create-backup.js';
+import { restoreBackup } from '../../backup/restore.js';
+import type { BackupConfig } from '../../backup/config.js';
+import type { ObjectStore } from '../../backup/object-store/object-store.js';
+import type { Logger } from '../../common/logger.js';
+import type { Recipe, RestoreFn } from '../../recipes/recipe.js';
+import type { LatestBackup } from '../ha/snapshot.js';
+
+/** Where a cluster's backups live and how they are written. */
+export interface BackupTarget {
+  store: ObjectStore;
+  prefix: string;
+  cluster: string;
+  config: BackupConfig;
+  encryption?: EncryptionKey;
+  logger: Logger;
+}
+
+/**
+ * Takes one backup of `recipe` through the streaming pipeline (the manifest lands last), then
+ * applies retention (which never deletes the newest backup). Returns what `backups/latest` gets.
+ */
+export async function takeBackup(target: BackupTarget, recipe: Recipe, member: string, signal: AbortSignal): Promise<LatestBackup> {
+  const started = Date.now();
+  const manifest = await createBackup({
+    store: target.store,
+    prefix: target.prefix,
+    cluster: target.cluster,
+    source: recipe.backupSource(),
+    compressionLevel: target.config.compression.level,
+    encryption: target.encryption,
+    member,
+    logger: target.logger,
+    signal,
+  });
+  const latest: LatestBackup = {
+    id: manifest.id,
+    position: manifest.position?.gtid ?? '',
+    at: manifest.finishedAt,
+    member,
+    bytes: manifest.storedBytes,
+    durationMs: Date.now() - started,
+  };
+  const { retention } = target.config;
+  await applyRetention({
+    store: target.store,
+    catalog: new Catalog(target.store, target.prefix, target.cluster, target.logger),
+    policy: { keepLast: retention.keepLast, keepWithinMs: retention.keepWithin, orphanGraceMs: retention.orphanGrace },
+    logger: target.logger,
+    signal,
+  }).catch((err: unknown) => target.logger.warn({ err: (err as Error).message }, 'retention failed; will try after the next backup'));
+  return latest;
+}
+
+/** A restore function for the recipe that fetches backup `id` (or `latest`) from the store. */
+export function restoreFrom(target: BackupTarget, id: string): RestoreFn {
+  return async (targetDir, signal) => {
+    const result = await restoreBackup({
+      store: target.store,
+      prefix: target.prefix,
+      cluster: target.cluster,
+      id,
+      targetDir,
+      encryption: target.encryption,
+      logger: target.logger,
+      signal,
+    });
+    return { position: result.position?.gtid ?? '' };
+  };
+}

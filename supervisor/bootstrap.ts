@@ -1,0 +1,82 @@
+import { delay } from '../common/retry.js';
+import { describeError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Recipe } from '../recipes/recipe.js';
+import type { BackupTarget } from './backups/backup-runner.js';
+import { restoreFrom } from './backups/backup-runner.js';
+import type { Coordinator } from './coordinator/coordinator.js';
+import type { InitializedRecord, LatestBackup } from './ha/snapshot.js';
+import type { MemberState } from './member-state.js';
+
+function parse<T>(value: string | undefined): T | null {
+  try {
+    return value === undefined ? null : (JSON.parse(value) as T);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `preparing data → (keep | init | restore)`. A member with data keeps it. A member without data
+ * initialises only when it wins the create-once `initialized` key; otherwise it restores the
+ * backup `backups/latest` names, and while the cluster is initialised but has no backup yet it waits
+ * for one (it never initialises an empty database into an existing cluster: autopilot #22/#29).
+ * Coordination store outages are waited out. Resolves with how the data was obtained.
+ */
+export async function prepareData(deps: {
+  coordinator: Coordinator;
+  recipe: Recipe;
+  backups: BackupTarget;
+  member: string;
+  state: MemberState;
+  pollMs: number;
+  signal: AbortSignal;
+  logger: Logger;
+}): Promise<'keep' | 'init' | 'restore'> {
+  const { coordinator, recipe, state, logger } = deps;
+  state.phase = 'preparing';
+  if ((await recipe.inspectData()) === 'present') {
+    logger.info('data directory holds data; keeping it');
+    const initialized = await coordinator.get('initialized').catch(() => null);
+    if (!initialized) {
+      const record: InitializedRecord = { by: deps.member, at: new Date().toISOString() };
+      await coordinator.cas('initialized', JSON.stringify(record), null).catch(() => false);
+    }
+    return 'keep';
+  }
+  let lastWait = '';
+  for (;;) {
+    deps.signal.throwIfAborted();
+    try {
+      const initialized = await coordinator.get('initialized');
+      if (!initialized) {
+        const record: InitializedRecord = { by: deps.member, at: new Date().toISOString() };
+        if (await coordinator.cas('initialized', JSON.stringify(record), null)) {
+          state.phase = 'initialising';
+          logger.info('created the cluster (won the initialized key); initialising a new data set');
+          await recipe.initialize();
+          return 'init';
+        }
+        continue;
+      }
+      const latest = parse<LatestBackup>((await coordinator.get('backups/latest'))?.value);
+      if (latest) {
+        state.phase = 'restoring';
+        logger.info({ backupId: latest.id, position: latest.position }, 'no local data; restoring the latest backup');
+        const restored = await recipe.restore(restoreFrom(deps.backups, latest.id));
+        logger.info({ backupId: latest.id, position: restored.position }, 'restore finished');
+        return 'restore';
+      }
+      state.phase = 'waiting-for-backup';
+      const by = parse<InitializedRecord>(initialized.value)?.by ?? 'another member';
+      const message = `cluster was initialised by ${by} but has no backup yet; waiting for its first backup`;
+      if (message !== lastWait) logger.info(message);
+      lastWait = message;
+    } catch (err) {
+      if (deps.signal.aborted) throw err;
+      state.phase = 'preparing';
+      logger.warn({ err: describeError(err) }, 'could not prepare data yet; retrying');
+    }
+    await delay(deps.pollMs, deps.signal);
+  }
+}

@@ -1,0 +1,132 @@
+import type { MemberRecord } from '../coordinator/coordinator.js';
+import type { RecipeHealth } from '../../recipes/recipe.js';
+import type { ClusterSnapshot } from './snapshot.js';
+
+/** What this member knows about itself when it decides. */
+export interface SelfState {
+  name: string;
+  tags: readonly string[];
+  priority: number;
+  health: RecipeHealth;
+  /** This member believes it holds the leader lease (it acquired or renewed it last). */
+  holdsLease: boolean;
+  /** How long this member has seen no leader (0 when there is one). */
+  noLeaderForMs: number;
+}
+
+/** Tuning of the decision; durations in milliseconds. */
+export interface DecideOptions {
+  maxLagOnFailoverMs: number;
+  /** After this long without a leader, a member stops deferring to better candidates that did not take over. */
+  candidateTimeoutMs: number;
+  /** A switchover request older than this is ignored (its target did not take over). */
+  switchoverTimeoutMs: number;
+  nowMs: number;
+  /** Negative when `a` is behind `b`, `null` for diverged histories (see Recipe.comparePositions). */
+  comparePositions(a: string, b: string): number | null;
+}
+
+/** One HA cycle's decision; `reason` is the INFO line's text. */
+export type Decision =
+  | { kind: 'renew'; reason: string }
+  | { kind: 'handover'; to: string; reason: string }
+  | { kind: 'acquire'; reason: string }
+  | { kind: 'follow'; leader: string; address: string; reason: string }
+  | { kind: 'rebootstrap'; reason: string }
+  | { kind: 'fence'; reason: string }
+  | { kind: 'wait'; reason: string };
+
+/** Replication errors that mean this member's history is not a prefix of its source's. */
+const DIVERGED = /1236|1950|not in the master's binlog|diverged|out-of-order/i;
+
+/**
+ * Is `a` a better failover candidate than `b`? More advanced position first, then priority, then
+ * name, so every member computes the same order. Incomparable (diverged) positions never make `a`
+ * better.
+ */
+function better(a: MemberRecord, b: MemberRecord, options: DecideOptions): boolean {
+  const cmp = options.comparePositions(a.position, b.position);
+  if (cmp === null) return false;
+  if (cmp !== 0) return cmp > 0;
+  const pa = a.priority ?? 0;
+  const pb = b.priority ?? 0;
+  if (pa !== pb) return pa > pb;
+  return a.name < b.name;
+}
+
+/** A member that may take the lease: healthy, alive, not excluded, lag within bounds. */
+function eligible(member: MemberRecord, options: DecideOptions): boolean {
+  if (!member.healthy || member.tags.includes('nofailover')) return false;
+  if (member.role === 'stopped' || member.role === 'starting') return false;
+  return member.lagSeconds === null || member.lagSeconds * 1000 <= options.maxLagOnFailoverMs;
+}
+
+/**
+ * The HA decision, a pure function of the snapshot and this member's own state:
+ * - the lease holder renews, or hands over when a switchover names another member;
+ * - a member that believed it held the lease while the store names someone else (or no one) fences;
+ * - with a leader elsewhere, follow it, unless this member's history is not a prefix of the
+ *   leader's: then re-bootstrap from a backup (never silently diverge);
+ * - with no leader, the switchover target takes the lease; otherwise only the best eligible member
+ *   tries (the others wait), until `candidateTimeoutMs` passed without anyone taking over.
+ */
+export function decide(snapshot: ClusterSnapshot, self: SelfState, options: DecideOptions): Decision {
+  const { leader } = snapshot;
+  const switchover =
+    snapshot.switchover && options.nowMs - Date.parse(snapshot.switchover.at) < options.switchoverTimeoutMs ? snapshot.switchover : null;
+  if (!self.health.alive) {
+    if (leader?.member === self.name) return { kind: 'renew', reason: 'database is down; holding the lease while it restarts' };
+    return { kind: 'wait', reason: 'database is down; waiting for it to restart' };
+  }
+  if (leader?.member === self.name) {
+    if (switchover && switchover.to !== self.name && (switchover.from === undefined || switchover.from === self.name)) {
+      return { kind: 'handover', to: switchover.to, reason: `switchover requested; handing the lease to ${switchover.to}` };
+    }
+    return { kind: 'renew', reason: 'holding the lease as primary' };
+  }
+  if (self.holdsLease || self.health.writable) {
+    return { kind: 'fence', reason: leader ? `lease now held by ${leader.member}; turning read-only` : 'lease lost; turning read-only' };
+  }
+  if (leader) {
+    const leaderRecord = snapshot.members.find((m) => m.name === leader.member);
+    const ahead = leaderRecord && leaderRecord.position !== '' ? options.comparePositions(self.health.position, leaderRecord.position) : -1;
+    // Ahead of the leader's published position may only mean that position is a cycle old: follow,
+    // and let the source refuse a history it does not contain (the error case below).
+    if (ahead === null) {
+      return { kind: 'rebootstrap', reason: `history at ${self.health.position} is not contained in ${leader.member}'s (${leaderRecord?.position}); re-bootstrapping from a backup` };
+    }
+    if (self.health.replicationError && DIVERGED.test(self.health.replicationError)) {
+      return { kind: 'rebootstrap', reason: `replication from ${leader.member} refused this history (${self.health.replicationError}); re-bootstrapping from a backup` };
+    }
+    const lag = self.health.lagSeconds === null ? '' : `, lag ${self.health.lagSeconds}s`;
+    return {
+      kind: 'follow',
+      leader: leader.member,
+      address: leader.address,
+      reason: `following ${leader.member} at ${self.health.position || 'empty position'}${lag}`,
+    };
+  }
+  if (switchover) {
+    if (switchover.to === self.name) return { kind: 'acquire', reason: 'switchover to this member; taking the lease' };
+    const target = snapshot.members.find((m) => m.name === switchover.to);
+    if (target && eligible(target, options)) return { kind: 'wait', reason: `switchover to ${switchover.to} in progress` };
+  }
+  const me: MemberRecord | undefined = snapshot.members.find((m) => m.name === self.name);
+  const mine: MemberRecord = {
+    ...(me ?? { address: '', version: '' }),
+    role: 'replica',
+    name: self.name,
+    position: self.health.position,
+    healthy: true,
+    lagSeconds: self.health.lagSeconds,
+    tags: [...self.tags],
+    priority: self.priority,
+  };
+  if (!eligible(mine, options)) return { kind: 'wait', reason: 'no leader; this member may not take over (nofailover or lagging)' };
+  const rival = snapshot.members.find((m) => m.name !== self.name && eligible(m, options) && better(m, mine, options));
+  if (rival && self.noLeaderForMs < options.candidateTimeoutMs) {
+    return { kind: 'wait', reason: `no leader; ${rival.name} is a better candidate (at ${rival.position})` };
+  }
+  const why = rival ? `${rival.name} did not take over within ${options.candidateTimeoutMs}ms` : 'this member is the most advanced';
+  return { kind: 'acquire', reason: `no leader; ${why} (at ${self.health.position || 'empty position'}); taking the lease` };
+}

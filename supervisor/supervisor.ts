@@ -1,0 +1,152 @@
+import { createObjectStore } from '../backup/object-store/factory.js';
+import { loadEncryptionKey } from '../backup/encryption-key.js';
+import { describeError, PilotfishError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { MysqlRecipe } from '../recipes/mysql/mysql-recipe.js';
+import { BackupScheduler } from './backups/backup-scheduler.js';
+import { restoreFrom, type BackupTarget } from './backups/backup-runner.js';
+import { prepareData } from './bootstrap.js';
+import type { PilotfishConfig } from './config.js';
+import { createCoordinator } from './coordinator/factory.js';
+import { HaLoop, type MemberIdentity } from './ha/ha-loop.js';
+import { initialMemberState } from './member-state.js';
+import { installSignalHandlers } from './process/signals.js';
+import { createSecretStore } from './secrets/factory.js';
+import { createMetrics } from './status/metrics.js';
+import { startStatusServer } from './status/status-server.js';
+
+const VERSION = '0.1.0';
+
+/** Lease TTL of the configured coordination store. */
+export function leaseTtlMs(config: PilotfishConfig): number {
+  const c = config.coordinator;
+  return c.etcd?.ttl ?? c.consul?.ttl ?? c.memory?.ttl ?? 5000;
+}
+
+/**
+ * `pilotfish supervise`: the container entrypoint. `starting → preparing data → (restore | init |
+ * keep) → running as primary | replica → stopping`. Resolves when the supervisor stopped after
+ * SIGTERM/SIGINT (or `stopSignal` aborted): the database is read-only and stopped cleanly, the
+ * lease released, the member entry and service registration removed.
+ */
+export async function supervise(config: Readonly<PilotfishConfig>, logger: Logger, stopSignal?: AbortSignal): Promise<void> {
+  const mysqlConfig = config.recipe?.mysql;
+  if (!config.member || !mysqlConfig) {
+    throw new PilotfishError('CONFIG_INVALID', 'supervise needs member.name and recipe.mysql in the configuration');
+  }
+  if (!config.objectStore) throw new PilotfishError('CONFIG_INVALID', 'objectStore: supervise needs a place for backups (fs or s3)');
+  const member = config.member;
+  const log = logger.child({ component: 'supervisor' });
+  const state = initialMemberState();
+  const stop = new AbortController();
+  stopSignal?.addEventListener('abort', () => stop.abort(), { once: true });
+
+  const secrets = await createSecretStore(config.secrets, { logger });
+  const coordinator = await createCoordinator(config.coordinator, { cluster: config.cluster, memberName: member.name, logger });
+  // A copy: the AWS SDK annotates the credentials object it is given, and the parsed config is frozen.
+  const store = await createObjectStore(structuredClone(config.objectStore));
+  const recipe = await MysqlRecipe.create({ config: mysqlConfig, memberName: member.name, secrets, logger: logger.child({ component: 'mysql' }) });
+  const removeHandlers = installSignalHandlers(() => stop.abort(), (signal) => recipe.signal(signal), log);
+  const target: BackupTarget = {
+    store,
+    prefix: config.objectStore.prefix,
+    cluster: config.cluster,
+    config: config.backup,
+    encryption: config.backup.encryption ? await loadEncryptionKey(secrets, config.backup.encryption.keySecret) : undefined,
+    logger,
+  };
+  const backups = new BackupScheduler(coordinator, recipe, target, member.name, logger.child({ component: 'backups' }));
+  const status = await startStatusServer({
+    listen: config.status.listen,
+    token: await secrets.get(config.status.tokenSecret),
+    state,
+    describe: () => ({ cluster: config.cluster, member: member.name, address: recipe.address, backups: backups.stats }),
+    metrics: createMetrics(state, recipe, () => backups.stats),
+    logger: log,
+  });
+  const identity: MemberIdentity = {
+    name: member.name,
+    address: `${member.host}:${mysqlConfig.port}`,
+    statusUrl: status.url,
+    tags: member.tags,
+    priority: member.priority,
+    version: VERSION,
+  };
+  const ttlMs = leaseTtlMs(config);
+  const loop = new HaLoop(
+    coordinator,
+    recipe,
+    state,
+    identity,
+    {
+      loopWaitMs: config.ha.loopWait,
+      ttlMs,
+      safetyMarginMs: config.ha.safetyMargin,
+      maxLagOnFailoverMs: config.ha.maxLagOnFailover,
+      primaryDownBoundMs: Math.max(3 * ttlMs, 15_000),
+      candidateTimeoutMs: 2 * ttlMs,
+      switchoverTimeoutMs: 30_000,
+    },
+    backups,
+    async () => {
+      const latest = await coordinator.get('backups/latest');
+      if (!latest) throw new PilotfishError('RECIPE_FAILED', 'no backup to re-bootstrap from yet', { retryable: true });
+      const { id } = JSON.parse(latest.value) as { id: string };
+      await recipe.stop();
+      const aside = await recipe.setAside();
+      log.warn({ aside, backupId: id }, 'moved the diverged data directory aside; restoring the latest backup');
+      await recipe.restore(restoreFrom(target, id));
+      await recipe.start();
+    },
+    logger.child({ component: 'ha' }),
+  );
+  const statusPort = Number(status.url.split(':').pop());
+  let keepAlive: NodeJS.Timeout | undefined;
+  try {
+    await coordinator
+      .registerService({ id: member.name, name: config.cluster, address: member.host, port: mysqlConfig.port, tags: [], checkTtlMs: Math.max(ttlMs, 3 * config.ha.loopWait) })
+      .catch((err: unknown) => log.warn({ err: describeError(err) }, 'could not register the service yet'));
+    // The member entry and its session must stay alive through a long restore.
+    const beat = () => {
+      void coordinator.keepAlive().then(() => loop.publish()).catch(() => undefined);
+    };
+    beat();
+    keepAlive = setInterval(beat, config.ha.loopWait);
+    log.info({ statusUrl: status.url, statusPort }, 'supervisor starting');
+    state.dataSource = await prepareData({ coordinator, recipe, backups: target, member: member.name, state, pollMs: config.ha.loopWait, signal: stop.signal, logger: log });
+    await recipe.start();
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+    state.phase = 'running';
+    state.role = 'replica';
+    loop.start();
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+  } finally {
+    if (keepAlive) clearInterval(keepAlive);
+    state.phase = 'stopping';
+    // A cycle stuck on an unresponsive server must not keep the lease and the member entry alive.
+    const bounded = (p: Promise<void>, ms: number) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+    await bounded(loop.stop(), 10_000);
+    await bounded(backups.stop(), 10_000);
+    const wasPrimary = state.holdsLease;
+    // Refuse writes first, then hand the lease over at once: a replica may take over while this
+    // server shuts down, and no write can be accepted here in between.
+    if (wasPrimary) await recipe.fence();
+    state.holdsLease = false;
+    state.role = 'stopped';
+    await Promise.allSettled([coordinator.releaseLeader(), coordinator.deleteMember(member.name), coordinator.deregisterService(member.name)]);
+    await coordinator.close();
+    log.info({ wasPrimary }, 'lease released and member deregistered; stopping the database');
+    await recipe.stop();
+    state.phase = 'stopped';
+    await status.close();
+    await secrets.close();
+    removeHandlers();
+    log.info('supervisor stopped');
+  }
+}
