@@ -1,6 +1,6 @@
 import { text } from 'node:stream/consumers';
 import type { Logger } from '../common/logger.js';
-import { MANIFEST_NAME, backupKey, backupsPrefix, parseBackupKey } from './layout.js';
+import { MANIFEST_NAME, backupKey, backupsPrefix, isBackupId, parseBackupKey } from './layout.js';
 import { type Manifest, parseManifest } from './manifest.js';
 import type { ObjectStore } from './object-store/object-store.js';
 
@@ -37,7 +37,7 @@ export class Catalog {
   /** One backup by id (or `latest`), or `null` when it has no valid manifest. */
   async get(id: string, signal?: AbortSignal): Promise<Manifest | null> {
     if (id === 'latest') return this.latest(signal);
-    return this.readManifest(id, signal);
+    return isBackupId(id) ? this.readManifest(id, signal) : null;
   }
 
   /** Backups (oldest first) and orphans, with the keys each id holds. */

@@ -7,7 +7,7 @@ import { MANIFEST_NAME, backupKey, newBackupId } from './layout.js';
 import type { Manifest } from './manifest.js';
 import type { ObjectStore } from './object-store/object-store.js';
 import type { BackupSource } from './source.js';
-import { byteCounter, sha256Meter } from './stream-tools.js';
+import { sha256Meter } from './stream-tools.js';
 import { zstdCompress } from './zstd.js';
 
 /** A 32-byte AES key and the SecretStore name it came from (the name goes into the manifest). */
@@ -44,6 +44,7 @@ export interface CreateBackupOptions {
 
 /**
  * Takes one backup: source → zstd → optional encryption → SHA-256 → upload, then the manifest.
+ * The source writes straight into zstd's stdin; only compressed bytes pass through Node.
  * Memory stays bounded (stream buffers plus the store's upload parts). On any failure or abort
  * the producer is stopped, no manifest is written, and the data object is removed (a partial
  * upload is never visible on S3; a leftover object would be an orphan that retention removes).
@@ -61,20 +62,22 @@ export async function createBackup(options: CreateBackupOptions): Promise<Manife
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   logger.info({ source: options.source.kind, key: dataKey }, 'backup started');
   try {
-    const run = await options.source.open({ signal: abort.signal, logger });
+    const zstd = zstdCompress(options.compressionLevel, { signal: abort.signal });
+    const run = await options.source.open({ signal: abort.signal, logger, output: zstd.stdin });
     run.result.catch(() => undefined); // observed below; avoids an unhandled rejection while streaming
-    const raw = byteCounter();
+    zstd.done.catch(() => undefined);
     const stored = sha256Meter((bytes) => options.onProgress?.({ phase: 'upload', bytes }));
     const body = new PassThrough({ highWaterMark: 1 << 20 });
-    const stages = [run.stream, raw, zstdCompress(options.compressionLevel, { signal: abort.signal })];
-    if (options.encryption) stages.push(createEncryptStream(options.encryption.key));
+    const stages: NodeJS.ReadWriteStream[] = options.encryption ? [createEncryptStream(options.encryption.key)] : [];
     const uploading = options.store.put(dataKey, body, { signal: abort.signal, contentType: 'application/octet-stream' });
     uploading.catch(() => abort.abort());
     await Promise.all([
-      pipeline([...stages, stored, body] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], { signal: abort.signal }),
+      pipeline([zstd.stdout, ...stages, stored, body] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], { signal: abort.signal }),
       uploading,
       run.result,
+      zstd.done,
     ]);
+    const { inputBytes: rawBytes } = await zstd.done;
     const facts = await run.result;
     const manifest: Manifest = {
       version: 1,
@@ -89,7 +92,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Manife
       startedAt: started.toISOString(),
       finishedAt: now().toISOString(),
       dataObject,
-      rawBytes: raw.bytes(),
+      rawBytes,
       storedBytes: stored.bytes(),
       sha256: stored.digest(),
       compression: { algorithm: 'zstd', level: options.compressionLevel },

@@ -45,7 +45,7 @@ async function targetState(dir: string): Promise<'absent' | 'empty' | 'occupied'
     return (await readdir(dir)).length === 0 ? 'empty' : 'occupied';
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw err;
+    throw new PilotfishError('RESTORE_FAILED', `restore target ${dir} cannot be used: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -97,10 +97,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   logger.info({ target, scratch }, 'restore started');
   try {
     await download(options, manifest, scratch, abort.signal);
+    logger.debug({ scratch }, 'restore unpacked and verified');
     if (manifest.format === 'tar') await assertContained(scratch);
     if (manifest.format === 'xbstream' && options.prepare !== false) {
       options.onProgress?.({ phase: 'prepare', bytes: 0 });
       await prepareMysql(scratch, abort.signal, options.tools?.mariadbBackup);
+      logger.debug({ scratch }, 'restore prepared');
     }
     let previousDir: string | null = null;
     const state = await targetState(target);
@@ -129,11 +131,18 @@ async function download(options: RestoreOptions, manifest: Manifest, dir: string
   if (!body) throw checksumMismatch(manifest, null);
   const meter = sha256Meter((bytes) => options.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.storedBytes }));
   const unpacker = startUnpacker(manifest.format, dir, signal, options.tools);
+  unpacker.done.catch(() => undefined);
+  // zstd writes straight into the unpacker (or the dump file): only stored bytes pass through Node.
+  const zstd = zstdDecompress({ signal, outputTo: unpacker.input, outputFile: unpacker.file });
+  zstd.done.catch(() => undefined);
   const stages: NodeJS.ReadWriteStream[] = [meter];
   if (manifest.encryption && options.encryption) stages.push(createDecryptStream(options.encryption.key));
-  stages.push(zstdDecompress({ signal }));
   try {
-    await Promise.all([pipeline([body, ...stages, unpacker.input] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], { signal }), unpacker.done]);
+    await Promise.all([
+      pipeline([body, ...stages, zstd.stdin] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], { signal }),
+      zstd.done,
+      unpacker.done,
+    ]);
   } catch (err) {
     // Damaged data makes decryption or zstd fail before the checksum is complete: read it all to say which.
     const actual = await storedChecksum(options.store, key, options.signal).catch(() => manifest.sha256);

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Logger } from '../common/logger.js';
 import type { Manifest, ReplicationPosition } from './manifest.js';
 
@@ -16,15 +16,16 @@ export interface BackupSource {
   readonly format: Manifest['format'];
 
   /**
-   * Starts producing (resolves once the producer runs). `stream` must be read to its end; `result` resolves after the producer
-   * exited successfully and rejects with PilotfishError `BACKUP_FAILED` (naming the tool and the
-   * tail of its error output) otherwise. Aborting `signal` stops the producer.
+   * Starts producing into `output` (the compressor's stdin) and resolves once the producer runs.
+   * A source whose tool writes the stream itself hands it the pipe's descriptor, so the bytes
+   * never pass through Node; `output` is closed when the stream ends. `result` resolves after the
+   * producer exited successfully and rejects with PilotfishError `BACKUP_FAILED` (naming the tool
+   * and the tail of its error output) otherwise. Aborting `signal` stops the producer.
    */
-  open(options: { signal: AbortSignal; logger: Logger }): Promise<SourceRun>;
+  open(options: { signal: AbortSignal; logger: Logger; output: Writable }): Promise<SourceRun>;
 }
 
 export interface SourceRun {
-  stream: Readable;
   result: Promise<SourceResult>;
 }
 

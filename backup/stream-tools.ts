@@ -1,20 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
-/** A pass-through that counts bytes and reports them to `onBytes` (total so far). */
-export function byteCounter(onBytes?: (total: number) => void): Transform & { bytes(): number } {
-  let total = 0;
-  const stream = new Transform({
-    highWaterMark: 1 << 20,
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      total += chunk.length;
-      onBytes?.(total);
-      callback(null, chunk);
-    },
-  });
-  return Object.assign(stream, { bytes: () => total });
-}
-
 /** A pass-through that hashes (SHA-256) and counts what flows through it. */
 export function sha256Meter(onBytes?: (total: number) => void): Transform & { digest(): string; bytes(): number } {
   const hash = createHash('sha256');

@@ -1,5 +1,4 @@
 import { execa } from 'execa';
-import { createWriteStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -12,9 +11,11 @@ import type { Manifest } from './manifest.js';
  */
 
 export interface Unpacker {
-  /** Where the decompressed stream is written. */
-  input: Writable;
-  /** Resolves when the tool exited 0 (after `input` ended). */
+  /** The unpacking tool's stdin pipe, for the decompressor to write into; absent for `sql`. */
+  input: Writable | undefined;
+  /** For `sql`: the file the decompressor writes the dump into. */
+  file: string | undefined;
+  /** Resolves when the tool exited 0 (after its input ended). */
   done: Promise<void>;
 }
 
@@ -25,10 +26,7 @@ export interface ToolPaths {
 }
 
 export function startUnpacker(format: Manifest['format'], dir: string, signal: AbortSignal, tools: ToolPaths = {}): Unpacker {
-  if (format === 'sql') {
-    const input = createWriteStream(join(dir, 'backup.sql'));
-    return { input, done: new Promise((ok, fail) => input.on('close', ok).on('error', fail)) };
-  }
+  if (format === 'sql') return { input: undefined, file: join(dir, 'backup.sql'), done: Promise.resolve() };
   const [file, args] =
     format === 'xbstream'
       ? [tools.mbstream ?? 'mbstream', ['-x', '-C', dir]]
@@ -40,16 +38,15 @@ export function startUnpacker(format: Manifest['format'], dir: string, signal: A
     stderr: 'pipe',
     cancelSignal: signal,
     forceKillAfterDelay: 2000,
+    reject: false,
   });
-  const done = child.then(
-    () => undefined,
-    (err: { stderr?: string; shortMessage?: string }) => {
-      throw new PilotfishError('RESTORE_FAILED', `${file} could not unpack the backup: ${(err.stderr || err.shortMessage || '').trim().slice(-400)}`, {
-        cause: err,
-      });
-    },
-  );
-  return { input: child.stdin as Writable, done };
+  // Exit code decides: the parent's copy of stdin is closed on purpose once zstd holds it.
+  const done = child.then((result) => {
+    if (result.exitCode === 0 && !result.isCanceled) return;
+    const detail = String(result.stderr ?? '').trim().slice(-400);
+    throw new PilotfishError('RESTORE_FAILED', `${file} could not unpack the backup (${result.exitCode ?? result.signal}): ${detail}`);
+  });
+  return { input: child.stdin as Writable, file: undefined, done };
 }
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { describeError, isPilotfishError } from '../common/errors.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSuperviseCommand } from './commands/supervise.js';
@@ -16,6 +17,7 @@ const program = new Command('pilotfish')
   .version('0.1.0')
   .showHelpAfterError();
 
+registerBackupCommands(program);
 registerConfigCommands(program);
 registerUpCommand(program);
 registerSuperviseCommand(program);

@@ -1,11 +1,47 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, fdatasync, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PilotfishError } from '../../common/errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
+
+/** Bytes between background flushes, so the final fsync has little left to write. */
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Starts an fdatasync every FLUSH_EVERY_BYTES while the object streams in, one at a time, so disk
+ * writes overlap with the producer instead of all landing in the final fsync.
+ */
+class BackgroundFlush {
+  private fd: number | null = null;
+  private pending: Promise<void> | null = null;
+  readonly stream: Transform;
+
+  constructor(out: WriteStream) {
+    out.once('open', (fd: number) => (this.fd = fd));
+    let sinceFlush = 0;
+    this.stream = new Transform({
+      highWaterMark: 1 << 20,
+      transform: (chunk: Buffer, _encoding, callback) => {
+        sinceFlush += chunk.length;
+        if (sinceFlush >= FLUSH_EVERY_BYTES && this.pending === null && this.fd !== null) {
+          sinceFlush = 0;
+          const fd = this.fd;
+          this.pending = new Promise<void>((resolve) => fdatasync(fd, () => resolve())).then(() => {
+            this.pending = null;
+          });
+        }
+        callback(null, chunk);
+      },
+    });
+  }
+
+  async idle(): Promise<void> {
+    await this.pending;
+  }
+}
 
 /** Temporary files carry this marker; `list` never shows them. */
 const TEMP_MARKER = '.pf-partial-';
@@ -44,7 +80,9 @@ export class FsObjectStore implements ObjectStore {
     try {
       await mkdir(dirname(target), { recursive: true });
       const out = createWriteStream(temp, { highWaterMark: 1 << 20 });
-      await pipeline(body, out, { signal: options.signal });
+      const flusher = new BackgroundFlush(out);
+      await pipeline(body, flusher.stream, out, { signal: options.signal });
+      await flusher.idle();
       const handle = await open(temp, 'r');
       try {
         await handle.sync();

@@ -42,7 +42,8 @@ export class S3ObjectStore implements ObjectStore {
       region: config.region,
       endpoint: config.endpoint,
       forcePathStyle: config.forcePathStyle,
-      credentials: config.credentials,
+      // A copy: the configuration is frozen, and the SDK annotates the credentials object it is given.
+      credentials: config.credentials ? { ...config.credentials } : undefined,
     });
   }
 

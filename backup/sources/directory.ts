@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Logger } from '../../common/logger.js';
 import type { BackupSource, SourceRun } from '../source.js';
 import { startProducer } from './producer.js';
@@ -16,9 +17,9 @@ export class DirectorySource implements BackupSource {
     private readonly binary = 'tar',
   ) {}
 
-  async open({ signal }: { signal: AbortSignal; logger: Logger }): Promise<SourceRun> {
-    const producer = startProducer(this.binary, ['-c', '-f', '-', '--sparse', '-C', this.path, '.'], { signal });
+  async open({ signal, output }: { signal: AbortSignal; logger: Logger; output: Writable }): Promise<SourceRun> {
+    const producer = startProducer(this.binary, ['-c', '-f', '-', '--sparse', '-C', this.path, '.'], { signal, output });
     const result = producer.done.then(() => ({ position: null, serverVersion: null, flavor: null }));
-    return { stream: producer.stdout, result };
+    return { result };
   }
 }

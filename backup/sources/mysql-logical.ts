@@ -1,4 +1,5 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../../common/logger.js';
 import type { BackupSource, SourceRun } from '../source.js';
 import { type MysqlConnection, writeOptionFile } from './option-file.js';
@@ -33,7 +34,7 @@ export class MysqlLogicalSource implements BackupSource {
 
   constructor(private readonly options: MysqlLogicalOptions) {}
 
-  async open({ signal, logger }: { signal: AbortSignal; logger: Logger }): Promise<SourceRun> {
+  async open({ signal, logger, output }: { signal: AbortSignal; logger: Logger; output: Writable }): Promise<SourceRun> {
     const optionFile = await writeOptionFile(this.options.connection);
     const facts = { gtid: null as string | null, binlogFile: null as string | null, binlogOffset: null as number | null, version: null as string | null };
     const args = [
@@ -67,15 +68,15 @@ export class MysqlLogicalSource implements BackupSource {
         callback(null, chunk);
       },
     });
-    producer.stdout.pipe(scanner);
-    producer.stdout.on('error', (err) => scanner.destroy(err));
-    const result = producer.done
+    // The dump passes through Node (unlike the physical stream) so the position lines can be read.
+    const streaming = pipeline(producer.stdout as NodeJS.ReadableStream, scanner, output);
+    const result = Promise.all([producer.done, streaming])
       .then(() => {
         logger.debug({ facts }, 'mariadb-dump finished');
         const position = facts.binlogFile || facts.gtid ? { gtid: facts.gtid, binlogFile: facts.binlogFile, binlogOffset: facts.binlogOffset } : null;
         return { position, serverVersion: facts.version, flavor: flavorOf(facts.version) };
       })
       .finally(() => optionFile.remove());
-    return { stream: scanner, result };
+    return { result };
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Logger } from '../../common/logger.js';
 import type { ReplicationPosition } from '../manifest.js';
 import type { BackupSource, SourceRun } from '../source.js';
@@ -29,7 +30,7 @@ export class MysqlPhysicalSource implements BackupSource {
 
   constructor(private readonly options: MysqlPhysicalOptions) {}
 
-  async open({ signal, logger }: { signal: AbortSignal; logger: Logger }): Promise<SourceRun> {
+  async open({ signal, logger, output }: { signal: AbortSignal; logger: Logger; output: Writable }): Promise<SourceRun> {
     const optionFile = await writeOptionFile(this.options.connection);
     // mariadb-backup keeps a few small files (checkpoints, redo copy state) in --target-dir while streaming.
     const scratch = await mkdtemp(join(tmpdir(), 'pf-mbk-'));
@@ -49,6 +50,7 @@ export class MysqlPhysicalSource implements BackupSource {
     if (this.options.dataDir) args.push(`--datadir=${this.options.dataDir}`);
     const producer = startProducer(this.options.binary ?? 'mariadb-backup', args, {
       signal,
+      output,
       onStderrLine: (line) => {
         position = parseMariabackupPosition(line) ?? position;
         serverVersion ??= parseServerVersion(line);
@@ -60,6 +62,6 @@ export class MysqlPhysicalSource implements BackupSource {
         return { position, serverVersion, flavor: flavorOf(serverVersion) };
       })
       .finally(cleanup);
-    return { stream: producer.stdout, result };
+    return { result };
   }
 }

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { PilotfishError } from '../../common/errors.js';
+import { pipeFd, releaseParentCopy } from '../child-pipe.js';
 
 /**
  * Runs a tool whose stdout is the backup stream. Stderr is watched line by line (tools such as
@@ -8,7 +9,8 @@ import { PilotfishError } from '../../common/errors.js';
  * so a chatty tool cannot grow the heap.
  */
 export interface Producer {
-  stdout: Readable;
+  /** The tool's output when no `output` pipe was given (or it has no descriptor). */
+  stdout: Readable | undefined;
   /** Resolves when the tool exited 0; rejects with BACKUP_FAILED otherwise. */
   done: Promise<void>;
 }
@@ -18,18 +20,26 @@ const TAIL_LINES = 12;
 export function startProducer(
   file: string,
   args: string[],
-  options: { signal: AbortSignal; onStderrLine?: (line: string) => void; cwd?: string },
+  options: { signal: AbortSignal; onStderrLine?: (line: string) => void; cwd?: string; output?: Writable },
 ): Producer {
+  const fd = options.output ? pipeFd(options.output) : undefined;
   const child = execa(file, args, {
     buffer: false,
     stdin: 'ignore',
-    stdout: 'pipe',
+    // A descriptor number makes the tool write straight into the next process's pipe.
+    stdout: (fd ?? 'pipe') as 'pipe',
     stderr: 'pipe',
     cwd: options.cwd,
     cancelSignal: options.signal,
     forceKillAfterDelay: 5000,
     reject: false,
   });
+  let stdout = child.stdout as Readable | undefined;
+  if (options.output) {
+    if (fd !== undefined) releaseParentCopy(options.output);
+    else stdout?.pipe(options.output);
+    stdout = undefined;
+  }
   const tail: string[] = [];
   let partial = '';
   child.stderr?.setEncoding('utf8');
@@ -56,5 +66,5 @@ export function startProducer(
       cause: result.failed ? result : undefined,
     });
   });
-  return { stdout: child.stdout as Readable, done };
+  return { stdout, done };
 }

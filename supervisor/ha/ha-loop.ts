@@ -154,6 +154,8 @@ export class HaLoop {
     this.state.lastDecision = outcome;
     await this.publish().catch((err: unknown) => this.logger.debug({ err: describeError(err) }, 'could not publish member entry'));
     const healthy = this.memberHealthy();
+    // the re-bootstrap limit counts attempts in a row; a member that became healthy starts afresh
+    if (healthy) this.rebootstraps = 0;
     await this.backups?.tick(snapshot, healthy, this.state.role === 'primary').catch((err: unknown) => this.logger.debug({ err: describeError(err) }, 'backup tick failed'));
     this.logger.info({ decision: decision.kind, role: this.state.role, position: health.position, lagSeconds: health.lagSeconds }, outcome);
     this.logger.debug({ snapshot, health }, 'HA cycle detail');

@@ -46,6 +46,9 @@ export async function startMariadb(options: MariadbOptions = {}): Promise<Mariad
       `--datadir=${dataDir}`,
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
+      // A starting server deletes every `#sql…` file in its tmpdir: each server gets its own, or
+      // one test's server start breaks another test's bootstrap running at the same time.
+      `--tmpdir=${dir.path}`,
       ...(process.getuid?.() === 0 ? ['--user=root'] : []),
     ]);
   }
@@ -57,6 +60,7 @@ export async function startMariadb(options: MariadbOptions = {}): Promise<Mariad
     '--bind-address=127.0.0.1',
     `--pid-file=${join(dir.path, 'mysqld.pid')}`,
     `--log-error=${join(dir.path, 'error.log')}`,
+    `--tmpdir=${dir.path}`,
     `--innodb-buffer-pool-size=${options.bufferPool ?? '32M'}`,
     '--innodb-log-file-size=48M',
     '--skip-name-resolve',

@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBackup } from '../../backup/create-backup.js';
+import type { Manifest } from '../../backup/manifest.js';
+import { restoreBackup } from '../../backup/restore.js';
+import { applyRetention } from '../../backup/retention.js';
+import { PilotfishError } from '../../common/errors.js';
+import { type BackupContext, sourceFor, type SourceFlags, withBackupContext } from './backup-context.js';
+import { progressBar } from './backup-progress.js';
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+function summary(m: Manifest): string {
+  const gtid = m.position?.gtid ?? '-';
+  return `${m.id}  ${m.source.padEnd(14)} ${mib(m.storedBytes).padStart(11)}  gtid ${gtid}  ${m.encryption ? 'encrypted' : 'plain'}  ${m.member}`;
+}
+
+/** Ctrl-C cancels the running backup or restore; its cleanup then leaves nothing behind. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+  process.once('SIGTERM', () => controller.abort(new Error('terminated')));
+  return controller.signal;
+}
+
+/** `pilotfish backup create|list|show|restore|verify|prune -c pilotfish.yaml`. */
+export function registerBackupCommands(program: Command): void {
+  const backup = program.command('backup').description('take, list, restore, verify and prune backups');
+  const withConfig = (cmd: Command) => cmd.requiredOption('-c, --config <file>', 'pilotfish.yaml');
+
+  withConfig(backup.command('create').description('take a backup now and print its manifest'))
+    .option('--source <kind>', 'physical or logical (default: backup.source)')
+    .option('--directory <path>', 'back up this directory (tar) instead of MySQL')
+    .option('--socket <path>', 'MySQL socket (default: recipe.mysql runDir/mysqld.sock, else host:port)')
+    .option('--user <name>', 'MySQL user (default: recipe.mysql.users.backup); password from secret <user>-password')
+    .option('--json', 'print the manifest as JSON')
+    .action((flags: SourceFlags & { config: string; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      const bar = progressBar();
+      const manifest = await createBackup({
+        store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, member: ctx.member, logger: ctx.logger,
+        source: await sourceFor(ctx, flags), compressionLevel: ctx.config.backup.compression.level,
+        encryption: await ctx.encryption(), signal: interruptSignal(), onProgress: bar?.onProgress,
+      }).finally(() => bar?.finish());
+      out(flags.json ? JSON.stringify(manifest) : `created ${summary(manifest)}`);
+    }));
+
+  withConfig(backup.command('list').description('list backups, oldest first (uploads without a manifest are not backups)'))
+    .option('--json', 'one JSON array of manifests')
+    .action((flags: { config: string; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      const manifests = await ctx.catalog.list();
+      if (flags.json) out(JSON.stringify(manifests));
+      else if (manifests.length === 0) out(`no backups for cluster ${ctx.cluster}`);
+      else manifests.forEach((m) => out(summary(m)));
+    }));
+
+  withConfig(backup.command('show <id>').description('print one manifest (id or "latest")'))
+    .option('--json', 'print JSON')
+    .action((id: string, flags: { config: string; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      const manifest = await ctx.catalog.get(id);
+      if (!manifest) throw new PilotfishError('BACKUP_NOT_FOUND', `no backup ${id} in cluster ${ctx.cluster}; list them with: pilotfish backup list`);
+      out(flags.json ? JSON.stringify(manifest) : JSON.stringify(manifest, null, 2));
+    }));
+
+  withConfig(backup.command('restore <id>').description('restore a backup (id or "latest") into a directory'))
+    .requiredOption('--target <dir>', 'directory to restore into (must be empty or absent unless --force)')
+    .option('--force', 'restore over a non-empty target; the old directory is renamed aside, not deleted')
+    .option('--no-prepare', 'skip mariadb-backup --prepare')
+    .action((id: string, flags: { config: string; target: string; force?: boolean; prepare: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      const bar = progressBar();
+      const result = await restoreBackup({
+        store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, id, targetDir: flags.target, force: flags.force,
+        prepare: flags.prepare, encryption: await ctx.encryption(), logger: ctx.logger, signal: interruptSignal(), onProgress: bar?.onProgress,
+      }).finally(() => bar?.finish());
+      out(`restored ${result.manifest.id} into ${result.targetDir}${result.previousDir ? ` (previous contents moved to ${result.previousDir})` : ''}`);
+      out(JSON.stringify({ position: result.position }));
+    }));
+
+  withConfig(backup.command('verify <id>').description('restore into a scratch directory, prepare, and check it (starts mariadbd briefly)'))
+    .option('--scratch <dir>', 'parent directory for the scratch copy', tmpdir())
+    .option('--no-start-server', 'only check the prepared files')
+    .action((id: string, flags: { config: string; scratch: string; startServer: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      const scratch = await mkdtemp(join(flags.scratch, 'pf-verify-'));
+      const bar = progressBar();
+      try {
+        const result = await restoreBackup({
+          store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, id, targetDir: join(scratch, 'data'),
+          encryption: await ctx.encryption(), logger: ctx.logger, signal: interruptSignal(), onProgress: bar?.onProgress,
+        }).finally(() => bar?.finish());
+        let detail = 'checksum and unpack ok';
+        if (result.manifest.format === 'xbstream') {
+          const serverBinary = ctx.config.recipe?.mysql?.binaries.server ?? '/usr/sbin/mariadbd';
+          // Loaded on demand: the MySQL client is only needed here.
+          const { verifyMysqlDir } = await import('./backup-verify.js');
+          const { tables } = await verifyMysqlDir(result.targetDir, { startServer: flags.startServer, serverBinary });
+          detail = flags.startServer ? `prepared; mariadbd started and listed ${tables} InnoDB tables` : 'prepared files present';
+        }
+        out(`verified ${result.manifest.id}: ${detail}`);
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    }));
+
+  withConfig(backup.command('prune').description('apply backup.retention: keep-last, keep-within, orphans past the grace period'))
+    .option('--dry-run', 'print the plan without deleting')
+    .option('--json', 'print the plan as JSON')
+    .action((flags: { config: string; dryRun?: boolean; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      const { keepLast, keepWithin, orphanGrace } = ctx.config.backup.retention;
+      const plan = await applyRetention({
+        store: ctx.store, catalog: ctx.catalog, logger: ctx.logger, dryRun: flags.dryRun,
+        policy: { keepLast, keepWithinMs: keepWithin, orphanGraceMs: orphanGrace },
+      });
+      if (flags.json) out(JSON.stringify(plan));
+      else out(`${flags.dryRun ? 'would keep' : 'kept'} ${plan.keep.length}, ${flags.dryRun ? 'would remove' : 'removed'} ${plan.remove.length} backup(s) and ${plan.removeOrphans.length} orphan(s)`);
+    }));
+}
