@@ -75,7 +75,8 @@ describe('MySQL job on the local scheduler', () => {
       mysql.createConnection({ host: '127.0.0.1', port: layout.scheduler.mysqlPortBase + i, user: 'app', password, database: 'app', connectTimeout: 2000 });
 
     // every member running and replicating before the drain
-    const first = await connect((await waitFor('a primary', primaryIndex, { timeoutMs: 30_000 }))!);
+    // waitFor wants a truthy value: wrap the index (db-1 is 0)
+    const first = await connect((await waitFor('a primary', async () => ((p) => (p === null ? undefined : { p }))(await primaryIndex()), { timeoutMs: 30_000 })).p);
     await first.query('CREATE TABLE seq (n INT PRIMARY KEY)');
     await first.end();
     await waitFor(
@@ -124,7 +125,7 @@ describe('MySQL job on the local scheduler', () => {
     })();
     await waitFor('some acknowledged writes', () => acked.length >= 20, { timeoutMs: 30_000 });
 
-    const oldPrimary = (await primaryIndex())!;
+    const { p: oldPrimary } = await waitFor('the primary before the drain', async () => ((p) => (p === null ? undefined : { p }))(await primaryIndex()), { timeoutMs: 30_000 });
     const allocs = await api<Allocation[]>('/v1/job/mysql/allocations');
     const victim = allocs.find((a) => a.clientStatus === 'running' && a.name === `mysql.db[${oldPrimary}]`)!;
     const nodes = await api<Node[]>('/v1/nodes');
@@ -137,10 +138,14 @@ describe('MySQL job on the local scheduler', () => {
       async () => (await api<Allocation[]>('/v1/job/mysql/allocations')).find((a) => a.previousAllocation === victim.id && a.clientStatus === 'running'),
       { timeoutMs: 180_000, intervalMs: 500 },
     );
-    const newPrimary = await waitFor('a primary after the drain', async () => {
-      const p = await primaryIndex();
-      return p === null || p === oldPrimary ? undefined : p;
-    }, { timeoutMs: 60_000 });
+    const { p: newPrimary } = await waitFor(
+      'a primary after the drain',
+      async () => {
+        const p = await primaryIndex();
+        return p === null || p === oldPrimary ? undefined : { p };
+      },
+      { timeoutMs: 60_000 },
+    );
     const logFile = join(stateDir, 'scheduler', replacement.nodeName, 'allocs', replacement.id, 'alloc', 'logs', 'mysql.stdout.0');
     await waitFor(
       'the moved member replicating',
