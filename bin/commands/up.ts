@@ -75,7 +75,13 @@ function stopSignal(): Promise<NodeJS.Signals> {
 }
 
 /** The connection lines both modes print once a primary is registered. */
-function printConnections(dir: string, primary: string | null, members: { name: string; port: number }[], clusterFile: string): void {
+function printConnections(
+  dir: string,
+  primary: string | null,
+  members: { name: string; port: number }[],
+  clusterFile: string,
+  stopHint = 'Ctrl-C stops the cluster; run the same command again to resume it with its data.',
+): void {
   if (!primary) {
     say('no primary yet; see the logs');
     return;
@@ -87,7 +93,7 @@ function printConnections(dir: string, primary: string | null, members: { name: 
       `primary: mysql://app:${password}@${primary}/app`,
       ...others.map((m) => `replica ${m.name}: mysql://app:${password}@127.0.0.1:${m.port}/app`),
       `status: pilotfish status -c ${clusterFile}`,
-      'Ctrl-C stops the cluster; run the same command again to resume it with its data.',
+      stopHint,
       '',
     ].join('\n'),
   );
@@ -119,7 +125,8 @@ async function upWithScheduler(dir: string, options: UpOptions, logger: ReturnTy
     say(`job mysql submitted; scheduler API http://${scheduler.address} (token in ${dir}/secrets/scheduler-token)`);
     const primary = await Promise.race([waitForPrimary(files.cluster, Number(options.timeout) * 1000), stopped.then(() => null)]);
     const members = [0, 1, 2].map((i) => ({ name: `db-${i + 1}`, port: sched.mysqlPortBase + i }));
-    printConnections(dir, primary, members, files.cluster);
+    // A new run registers the job again with new allocations: they restore, they do not keep data.
+    printConnections(dir, primary, members, files.cluster, 'Ctrl-C stops the cluster; a new run restores every member from the latest backup (writes after it are not resumed).');
     const signal = await stopped;
     say(`${signal}: stopping the job (each member shuts its database down cleanly), the agents, the server, then etcd`);
   } finally {
