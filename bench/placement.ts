@@ -13,7 +13,8 @@ import { mockGroup, mockJob, mockNode, mockTask } from '../scheduler/scheduling/
  *
  * `node dist/bench/placement.js` runs 10,000 nodes then 5,000 nodes, each in its own child process
  * (so peak RSS is per run), and prints the 10,000-node line first and the 5,000-node line last.
- * `--nodes N [--jobs J] [--count C]` runs one size in this process.
+ * `--nodes N [--jobs J] [--count C]` runs one size in this process; `DEBUG_SPREAD=1` prints each
+ * targeted job's allocations per datacenter to stderr.
  */
 
 const SIZES = [

@@ -13,6 +13,16 @@ import { splitAddress } from '../server/server.js';
 import { allocDirOf, type AllocDir } from './alloc-dir.js';
 import { isSameProcessAlive } from './proc.js';
 import { AllocRunner, type PersistedAlloc } from './alloc-runner.js';
+import { allocDirHook } from './alloc-dir-hook.js';
+import { diskWatcherHook } from './disk-hook.js';
+import { attachMigrationSource } from './migrate/attach-source.js';
+import { deriveMigrationKey } from './migrate/migrate-key.js';
+import { migrationGuardHook } from './migrate/gc-guard-hook.js';
+import { migrateHook } from './migrate/migrate-hook.js';
+import { MigrationSource } from './migrate/source.js';
+import { taskEnvHook } from './task-env.js';
+import { parseHostVolumes } from './volumes/host-volume-config.js';
+import { volumesHook } from './volumes/volumes-hook.js';
 import { createAgentHttp } from './agent-http.js';
 import type { AgentConfig } from './config.js';
 import { fingerprint } from './fingerprint.js';
@@ -72,7 +82,24 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const name = config.name ?? hostname();
   const baseEnv = { PILOTFISH_DC: config.datacenter, PILOTFISH_NODE_NAME: name };
 
+  const hostVolumes = parseHostVolumes(config.host_volume);
   const http: Server = createAgentHttp(allocsDir, config.token, (id) => runners.has(id), log.child({ component: 'agent-http' }));
+  // Part 2: previous allocations' data served to migrating allocations, and the hooks that use it.
+  const migrationSource = new MigrationSource({
+    tokenKey: deriveMigrationKey(config.token),
+    allocsDir,
+    onServed: (event) => log.info(event, 'served migration snapshot'),
+  });
+  attachMigrationSource(http, migrationSource);
+  const hooks = {
+    alloc: [
+      migrationGuardHook(migrationSource),
+      allocDirHook,
+      migrateHook({ client: () => client(), nodeId: identity.id, allocsDir }),
+      diskWatcherHook({ intervalMs: config.diskWatchIntervalMs, hardLimitFactor: config.diskHardLimitFactor }),
+    ],
+    task: [taskEnvHook, volumesHook(hostVolumes)],
+  };
   const [host, port] = splitAddress(config.httpAddress);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -82,7 +109,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
   const httpAddress = `${bound.address}:${bound.port}`;
 
   const addRunner = (alloc: Allocation, job: Job, restored?: PersistedAlloc) => {
-    const runner = new AllocRunner(alloc, job, allocDirOf(allocsDir, alloc.id), log, (r) => reporter.push(r), baseEnv, restored);
+    const runner = new AllocRunner(alloc, job, allocDirOf(allocsDir, alloc.id), log, (r) => reporter.push(r), baseEnv, restored, hooks);
     runners.set(alloc.id, runner);
     runner.start();
     if (alloc.desiredStatus !== 'run') void runner.stop();
@@ -122,7 +149,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
             resources: { cpuMhz: fp.cpuMhz, memoryMb: fp.memoryMb, diskMb: fp.diskMb },
             reserved: { cpuMhz: config.reserved.cpuMhz ?? 0, memoryMb: config.reserved.memoryMb ?? 0, diskMb: config.reserved.diskMb ?? 0 },
             drivers: { exec: { detected: true, healthy: true } },
-            hostVolumes: {},
+            hostVolumes,
             httpAddress,
           },
         });

@@ -1,6 +1,6 @@
 import { writeFile, rename } from 'node:fs/promises';
 import type { Logger } from '../../common/logger.js';
-import type { Allocation, ClientStatus, Job, TaskGroup, TaskState } from '../structs/index.js';
+import type { Allocation, ClientStatus, Job, TaskEvent, TaskGroup, TaskState } from '../structs/index.js';
 import { allocDirHook } from './alloc-dir-hook.js';
 import type { AllocDir } from './alloc-dir.js';
 import type { AllocHookContext, AllocRunnerHook, TaskPrestartHook } from './hooks.js';
@@ -44,6 +44,9 @@ export class AllocRunner {
   private done: Promise<void> | undefined;
   private stopping = false;
   private persisting: Promise<void> = Promise.resolve();
+  private readonly allocEvents: TaskEvent[] = [];
+  /** Set when a hook failed the allocation while it ran. */
+  private failReason: string | undefined;
 
   constructor(
     private alloc: Allocation,
@@ -53,6 +56,7 @@ export class AllocRunner {
     private readonly onReport: (report: AllocReport) => void,
     baseEnv: Record<string, string>,
     private readonly restored?: PersistedAlloc,
+    private readonly hooks: { alloc: readonly AllocRunnerHook[]; task: readonly TaskPrestartHook[] } = { alloc: ALLOC_HOOKS, task: TASK_HOOKS },
   ) {
     const group = job.groups.find((g) => g.name === alloc.taskGroup);
     if (!group) throw new Error(`job ${job.id} version ${job.version} has no group ${alloc.taskGroup}`);
@@ -65,7 +69,19 @@ export class AllocRunner {
       logger: logger.child({ allocId: alloc.id, alloc: alloc.name }),
       env: { ...baseEnv },
       restored: restored !== undefined,
-      event: (type, message) => this.ctx.logger.info({ type, message }, 'allocation event'),
+      event: (type, message) => {
+        // Allocation events (e.g. DataLost from the migrate hook) reach the server in every task's events.
+        const entry: TaskEvent = { type, timeMs: Date.now(), message };
+        this.allocEvents.push(entry);
+        this.ctx.logger.info({ type, message }, 'allocation event');
+        for (const runner of this.tasks.values()) runner.state.events = [...runner.state.events, entry].slice(-20);
+        if (this.tasks.size > 0) this.changed();
+      },
+      fail: (reason) => {
+        if (this.terminal || this.failReason !== undefined) return;
+        this.failReason = reason;
+        for (const runner of this.tasks.values()) void runner.stop();
+      },
     };
   }
 
@@ -120,7 +136,7 @@ export class AllocRunner {
 
   private async runAll(): Promise<void> {
     try {
-      for (const hook of ALLOC_HOOKS) await hook.prerun?.(this.ctx);
+      for (const hook of this.hooks.alloc) await hook.prerun?.(this.ctx);
     } catch (err) {
       this.clientStatus = 'failed';
       this.description = `prerun hook failed: ${(err as Error).message}`;
@@ -135,7 +151,9 @@ export class AllocRunner {
     }
     for (const task of this.group.tasks) {
       const restoredState = this.restored?.taskStates[task.name];
-      this.tasks.set(task.name, new TaskRunner(task, this.ctx, TASK_HOOKS, () => this.changed(), restoredState));
+      const runner = new TaskRunner(task, this.ctx, this.hooks.task, () => this.changed(), restoredState);
+      if (restoredState === undefined) runner.state.events = [...this.allocEvents];
+      this.tasks.set(task.name, runner);
     }
     this.changed();
     const results = await Promise.all(
@@ -146,10 +164,10 @@ export class AllocRunner {
         return state;
       }),
     );
-    const failed = results.some((s) => s.failed);
+    const failed = results.some((s) => s.failed) || this.failReason !== undefined;
     this.clientStatus = failed ? 'failed' : 'complete';
-    this.description = failed ? 'a task failed' : this.stopping ? 'stopped by the server' : 'all tasks completed';
-    for (const hook of [...ALLOC_HOOKS].reverse()) {
+    this.description = this.failReason ?? (failed ? 'a task failed' : this.stopping ? 'stopped by the server' : 'all tasks completed');
+    for (const hook of [...this.hooks.alloc].reverse()) {
       try {
         await hook.postrun?.(this.ctx);
       } catch (err) {
@@ -175,6 +193,6 @@ export class AllocRunner {
   /** Removes the allocation's directory; only for terminal allocations. */
   async destroy(): Promise<void> {
     await this.stop();
-    for (const hook of ALLOC_HOOKS) await hook.destroy?.(this.ctx);
+    for (const hook of this.hooks.alloc) await hook.destroy?.(this.ctx);
   }
 }

@@ -23,6 +23,8 @@ const resources = z
  * httpAddress: 127.0.0.1:0      # the agent's own API (logs; migrations later); port 0 picks one
  * resources: { cpuMhz: 4000, memoryMb: 4096, diskMb: 10000 }   # override detected capacity
  * reserved: { cpuMhz: 0, memoryMb: 0, diskMb: 0 }
+ * host_volume:                  # directories offered to jobs (volumes/host-volume-config.ts)
+ *   mysql-data: { path: /srv/mysql, read_only: false }
  * ```
  */
 export const agentConfigSchema = z
@@ -41,6 +43,12 @@ export const agentConfigSchema = z
     resources: resources.default({}),
     reserved: resources.default({}),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    /** Validated by parseHostVolumes (paths must exist), which names each field on error. */
+    host_volume: z.record(z.string(), z.unknown()).default({}),
+    /** How often each allocation's disk usage is measured against ephemeral_disk.size. */
+    diskWatchIntervalMs: z.number().int().min(10).default(10_000),
+    /** An allocation is failed past ephemeral_disk.size times this. */
+    diskHardLimitFactor: z.number().min(1).default(1.2),
   })
   .strict();
 

@@ -23,6 +23,11 @@ export interface AllocHookContext {
   readonly restored: boolean;
   /** Records an allocation event that is reported to the server with the task states. */
   event(type: string, message: string): void;
+  /**
+   * Fails the running allocation (e.g. the disk watcher past the hard limit): its tasks are
+   * stopped and it is reported `failed` with `reason`; its reschedule policy decides what follows.
+   */
+  fail(reason: string): void;
 }
 
 /** Any hook has a name for logs and events. */
@@ -64,6 +69,8 @@ export interface TaskHookContext {
   readonly task: Task;
   /** The task's environment, which prestart hooks may extend. */
   readonly env: Record<string, string>;
+  /** The program the driver starts; prestart hooks may wrap it (e.g. the volumes hook's mount namespace). */
+  readonly launch: { command: string; args: string[] };
 }
 
 /**

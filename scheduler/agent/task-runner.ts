@@ -87,8 +87,9 @@ export class TaskRunner {
     }
     const env: Record<string, string> = {};
     try {
-      for (const hook of this.hooks) await hook.prestart({ alloc: this.ctx, task: this.task, env });
-      const { command, args } = execConfig(this.task);
+      const launch = execConfig(this.task);
+      for (const hook of this.hooks) await hook.prestart({ alloc: this.ctx, task: this.task, env, launch });
+      const { command, args } = launch;
       this.handle = await startTask({
         command,
         args,

@@ -12,3 +12,11 @@ export function localityScore(previous: Node, candidate: Node): number {
   if (sameDc && rack !== undefined && candidate.meta['rack'] === rack) return 0.75;
   return sameDc ? 0.5 : 0;
 }
+
+/** Locality scores of the tiers tried in order before the open walk: same rack, same datacenter. */
+export const LOCALITY_TIERS: readonly number[] = [0.75, 0.5];
+
+/** The tier name of a locality score, as shown with placement metrics. */
+export function localityTier(score: number): 'node' | 'rack' | 'datacenter' | 'elsewhere' {
+  return score >= 1 ? 'node' : score >= 0.75 ? 'rack' : score >= 0.5 ? 'datacenter' : 'elsewhere';
+}

@@ -3,7 +3,7 @@ import { SCORING, groupResources } from '../structs/index.js';
 import type { PassContext } from './context.js';
 import { DistinctChecker } from './distinct.js';
 import { feasibleNodes, groupRequirements } from './feasible.js';
-import { localityScore } from './locality.js';
+import { LOCALITY_TIERS, localityScore } from './locality.js';
 import { affinityScore, antiAffinityScore, fitScore, groupAffinities } from './rank.js';
 import type { Rng } from './rng.js';
 import { SpreadScorer } from './spread.js';
@@ -142,6 +142,20 @@ export class GroupStack {
     if (opts.preferredNodes && opts.preferredNodes.length > 0) {
       const chosen = this.walk(opts, opts.preferredNodes.filter((i) => this.isFeasible[i] === 1));
       if (chosen) return chosen;
+    }
+    if (opts.nearNode !== undefined) {
+      // Data locality in tiers, each tried in full before the next (the limited candidate walk
+      // could otherwise miss the rack-mate): same rack, then same datacenter, then anywhere.
+      const near = this.ctx.nodes[opts.nearNode]!;
+      for (const tier of LOCALITY_TIERS) {
+        const members: number[] = [];
+        for (let k = 0; k < this.feasibleCount; k++) {
+          const i = this.feasible[k]!;
+          if (i !== opts.nearNode && localityScore(near, this.ctx.nodes[i]!) === tier) members.push(i);
+        }
+        const chosen = members.length > 0 ? this.walk(opts, members) : null;
+        if (chosen) return chosen;
+      }
     }
     return this.walk(opts, null);
   }

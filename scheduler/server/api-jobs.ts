@@ -5,6 +5,7 @@ import type { Allocation, Job, Plan } from '../structs/index.js';
 import type { ServerContext } from './context.js';
 import type { RouteRequest, Router } from './http/router.js';
 import { diffJobs } from './job-diff.js';
+import { checkJobSubmission } from '../acl/check-job.js';
 
 function namespaceOf(req: RouteRequest): string {
   return req.query.get('namespace') ?? 'default';
@@ -21,7 +22,10 @@ async function jobOf(req: RouteRequest): Promise<Job> {
   const format = body.format ?? 'hcl';
   if (!FORMATS.includes(format)) throw new PilotfishError('JOBSPEC_INVALID', `body.format must be one of ${FORMATS.join(', ')} (got ${JSON.stringify(format)})`);
   const source = typeof body.source === 'string' && body.source !== '' ? body.source.slice(0, 200) : `job.${format}`;
-  return parseJobspec(body.jobspec, format, source);
+  const job = await parseJobspec(body.jobspec, format, source);
+  // ACL client tokens: submit-job in the namespace, read/write on every host volume used.
+  if (req.principal.kind === 'acl') checkJobSubmission(req.principal.acl, job);
+  return job;
 }
 
 /** Counts of client statuses per group, for `job status`. */
@@ -63,7 +67,7 @@ export function addJobRoutes(router: Router, ctx: ServerContext): void {
       summary: summary(ctx.store.allocsByJob(job.namespace, job.id)),
     })),
   }));
-  router.add('POST', '/v1/jobs', async (req) => ({ body: ctx.jobs.register(await jobOf(req)) }));
+  router.add('POST', '/v1/jobs', async (req) => ({ body: ctx.jobs.register(await jobOf(req)) }), { acl: true });
   router.add('GET', '/v1/job/:id', (req) => {
     const job = ctx.store.job(namespaceOf(req), req.params.id as string);
     if (!job) return { status: 404, body: { error: `job ${req.params.id} not found` } };
@@ -76,7 +80,7 @@ export function addJobRoutes(router: Router, ctx: ServerContext): void {
     const current = ctx.store.job(job.namespace, job.id);
     const out = ctx.jobs.plan(job);
     return { body: { ...describePlan(out.plan, ctx) as object, currentVersion: out.currentVersion, changed: out.changed, diff: diffJobs(current, job) } };
-  });
+  }, { acl: true });
   router.add('DELETE', '/v1/job/:id', (req) => {
     const out = ctx.jobs.stop(namespaceOf(req), req.params.id as string);
     return out ? { body: out } : { status: 404, body: { error: `job ${req.params.id} not found` } };

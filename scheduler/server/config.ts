@@ -27,6 +27,16 @@ export const serverConfigSchema = z
     workers: z.number().int().min(1).max(16).default(1),
     schedulerAlgorithm: z.enum(['binpack', 'spread']).default('binpack'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    /** ACL client tokens and their policies (scheduler/acl/acl-registry.ts); absent = management token only. */
+    acl: z
+      .object({
+        policies: z.record(z.string(), z.string().min(1)).default({}),
+        tokens: z
+          .array(z.object({ name: z.string().min(1), secret: z.string().min(16, 'must be at least 16 characters'), policies: z.array(z.string()) }).strict())
+          .default([]),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

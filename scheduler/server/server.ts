@@ -4,6 +4,9 @@ import type { Logger } from '../../common/logger.js';
 import { AllocService } from './alloc-service.js';
 import { addAllocRoutes } from './api-allocs.js';
 import { addJobRoutes } from './api-jobs.js';
+import { addMigrateRoutes } from './api-migrate.js';
+import { AclRegistry } from '../acl/acl-registry.js';
+import { deriveMigrationKey } from '../agent/migrate/migrate-key.js';
 import { addNodeRoutes } from './api-nodes.js';
 import type { ServerConfig } from './config.js';
 import { findNode, type ServerContext } from './context.js';
@@ -31,6 +34,8 @@ export interface SchedulerServer {
  * acknowledged before the state is loaded).
  */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<SchedulerServer> {
+  // Policies are read first: a bad ACL config stops the server before it touches its state.
+  const acl = config.acl ? await AclRegistry.load(config.acl) : undefined;
   const store = new StateStore(config.dataDir);
   const restored = store.restore();
   const broker = new EvalBroker();
@@ -66,9 +71,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   addJobRoutes(router, context);
   addNodeRoutes(router, context);
   addAllocRoutes(router, context);
+  addMigrateRoutes(router, context, deriveMigrationKey(config.managementToken));
   const http: Server = createHttpServer(
     router,
-    { managementToken: config.managementToken, nodeBySecret: (secret) => store.nodeBySecret(secret) },
+    { managementToken: config.managementToken, nodeBySecret: (secret) => store.nodeBySecret(secret), aclBySecret: (secret) => acl?.resolve(secret) },
     logger.child({ component: 'http' }),
   );
   const [host, port] = splitAddress(config.address);

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Acl } from '../../acl/acl.js';
 
 /**
  * Bearer-token authentication for the scheduler API. Every route is authenticated; there is no
@@ -13,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
  */
 
 /** Who a request is, once authenticated. */
-export type Principal = { kind: 'management' } | { kind: 'node'; nodeId: string };
+export type Principal = { kind: 'management' } | { kind: 'node'; nodeId: string } | { kind: 'acl'; acl: Acl };
 
 /** The outcome of checking a request's token. */
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; message: string };
@@ -48,6 +49,7 @@ export function authenticate(
   token: string | undefined,
   managementToken: string,
   nodeBySecret: (secret: string) => string | undefined,
+  aclBySecret?: (secret: string) => Acl | undefined,
 ): AuthResult {
   if (token === undefined) {
     return { ok: false, status: 401, message: 'missing token: send Authorization: Bearer <token>' };
@@ -55,5 +57,7 @@ export function authenticate(
   if (sameToken(token, managementToken)) return { ok: true, principal: { kind: 'management' } };
   const nodeId = nodeBySecret(token);
   if (nodeId !== undefined) return { ok: true, principal: { kind: 'node', nodeId } };
+  const acl = aclBySecret?.(token);
+  if (acl !== undefined) return { ok: true, principal: { kind: 'acl', acl } };
   return { ok: false, status: 403, message: 'token not accepted' };
 }

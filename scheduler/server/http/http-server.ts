@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../../../common/logger.js';
 import { describeError, PilotfishError } from '../../../common/errors.js';
+import type { Acl } from '../../acl/acl.js';
 import { authenticate, tokenOf } from './auth.js';
 import { readJsonBody, type Router, sendJson, statusForError } from './router.js';
 
@@ -9,6 +10,8 @@ export interface HttpAuth {
   managementToken: string;
   /** Node id whose secret equals `secret`, or `undefined`. */
   nodeBySecret(secret: string): string | undefined;
+  /** The ACL of a client token (server `acl` config), or `undefined`. */
+  aclBySecret?(secret: string): Acl | undefined;
 }
 
 /**
@@ -22,7 +25,7 @@ export function createHttpServer(router: Router, auth: HttpAuth, logger: Logger)
     res.on('close', () => controller.abort());
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const result = authenticate(tokenOf(req), auth.managementToken, (s) => auth.nodeBySecret(s));
+      const result = authenticate(tokenOf(req), auth.managementToken, (s) => auth.nodeBySecret(s), auth.aclBySecret?.bind(auth));
       if (!result.ok) {
         sendJson(res, result.status, { error: result.message, code: result.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN' });
         return;
@@ -31,6 +34,10 @@ export function createHttpServer(router: Router, auth: HttpAuth, logger: Logger)
       const found = router.match(method, url.pathname);
       if (!found) {
         sendJson(res, 404, { error: `no route for ${method} ${url.pathname}` });
+        return;
+      }
+      if (result.principal.kind === 'acl' && !found.acl) {
+        sendJson(res, 403, { error: 'an ACL token may only submit, plan and read jobs', code: 'FORBIDDEN' });
         return;
       }
       if (result.principal.kind === 'node' && !found.node) {

@@ -33,6 +33,8 @@ export type RouteHandler = (request: RouteRequest) => Promise<RouteResponse> | R
 /** Route options: `node` routes also accept a node secret (the handler checks which node). */
 export interface RouteOptions {
   node?: boolean;
+  /** Also accepts ACL client tokens; the handler checks their capabilities. */
+  acl?: boolean;
 }
 
 interface Route {
@@ -40,6 +42,7 @@ interface Route {
   segments: string[];
   handler: RouteHandler;
   node: boolean;
+  acl: boolean;
 }
 
 /** Body size limit: job files are small; anything bigger is a mistake or an attack. */
@@ -59,7 +62,7 @@ export class Router {
 
   /** Adds a route; later routes never shadow earlier ones. */
   add(method: string, pattern: string, handler: RouteHandler, options: RouteOptions = {}): this {
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler, node: options.node ?? false });
+    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler, node: options.node ?? false, acl: options.acl ?? false });
     return this;
   }
 
@@ -67,7 +70,7 @@ export class Router {
   match(
     method: string,
     path: string,
-  ): { handler: RouteHandler; params: Record<string, string>; node: boolean } | undefined {
+  ): { handler: RouteHandler; params: Record<string, string>; node: boolean; acl: boolean } | undefined {
     const parts = path.split('/').filter(Boolean);
     for (const route of this.routes) {
       if (route.method !== method || route.segments.length !== parts.length) continue;
@@ -78,7 +81,7 @@ export class Router {
         if (segment.startsWith(':')) params[segment.slice(1)] = part;
         else if (segment !== part) ok = false;
       });
-      if (ok) return { handler: route.handler, params, node: route.node };
+      if (ok) return { handler: route.handler, params, node: route.node, acl: route.acl };
     }
     return undefined;
   }
