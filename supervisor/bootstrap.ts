@@ -21,6 +21,9 @@ function parse<T>(value: string | undefined): T | null {
  * initialises only when it wins the create-once `initialized` key; otherwise it restores the
  * backup `backups/latest` names, and while the cluster is initialised but has no backup yet it waits
  * for one (it never initialises an empty database into an existing cluster: autopilot #22/#29).
+ * `dataLost` (the scheduler's `PILOTFISH_DATA_LOST=1`: this member's data existed but could not
+ * follow its allocation) forbids initialising at all: such a member only ever restores, even if the
+ * `initialized` key is missing (a wiped coordination store must not turn lost data into a new cluster).
  * Coordination store outages are waited out. Resolves with how the data was obtained.
  */
 export async function prepareData(deps: {
@@ -32,6 +35,7 @@ export async function prepareData(deps: {
   pollMs: number;
   signal: AbortSignal;
   logger: Logger;
+  dataLost?: boolean;
 }): Promise<'keep' | 'init' | 'restore'> {
   const { coordinator, recipe, state, logger } = deps;
   state.phase = 'preparing';
@@ -45,10 +49,19 @@ export async function prepareData(deps: {
     return 'keep';
   }
   let lastWait = '';
+  if (deps.dataLost) logger.warn('PILOTFISH_DATA_LOST=1: the data of this member could not follow it; restoring the latest backup');
   for (;;) {
     deps.signal.throwIfAborted();
     try {
       const initialized = await coordinator.get('initialized');
+      if (!initialized && deps.dataLost) {
+        state.phase = 'waiting-for-backup';
+        const message = 'data lost but the cluster has no initialized key; waiting for it and a backup (never initialising over lost data)';
+        if (message !== lastWait) logger.warn(message);
+        lastWait = message;
+        await delay(deps.pollMs, deps.signal);
+        continue;
+      }
       if (!initialized) {
         const record: InitializedRecord = { by: deps.member, at: new Date().toISOString() };
         if (await coordinator.cas('initialized', JSON.stringify(record), null)) {

@@ -113,7 +113,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
     beat();
     keepAlive = setInterval(beat, config.ha.loopWait);
     log.info({ statusUrl: status.url, statusPort }, 'supervisor starting');
-    state.dataSource = await prepareData({ coordinator, recipe, backups: target, member: member.name, state, pollMs: config.ha.loopWait, signal: stop.signal, logger: log });
+    state.dataSource = await prepareData({ coordinator, recipe, backups: target, member: member.name, state, pollMs: config.ha.loopWait, signal: stop.signal, logger: log, dataLost: process.env.PILOTFISH_DATA_LOST === '1' });
     await recipe.start();
     clearInterval(keepAlive);
     keepAlive = undefined;

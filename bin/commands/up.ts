@@ -7,6 +7,7 @@ import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { LocalCluster } from '../../supervisor/local/local-cluster.js';
 import { ensureSecrets, loadOrCreateLayout, readLocalSecret, writeLocalConfigs } from '../../supervisor/local/local-layout.js';
 import { freeLoopbackPort } from '../../supervisor/local/free-port.js';
+import { ensureSchedulerLayout, LocalScheduler, writeMemberTemplate } from '../../supervisor/local/local-scheduler.js';
 
 const say = (line: string) => process.stderr.write(`pilotfish up: ${line}\n`);
 
@@ -14,6 +15,8 @@ const say = (line: string) => process.stderr.write(`pilotfish up: ${line}\n`);
  * `pilotfish up mysql [--members 3] [--dir .pilotfish]`: a whole local cluster on this machine —
  * etcd, the filesystem object store and N supervised MariaDB members on 127.0.0.1 — with all state
  * under one directory. Running it again on the same directory resumes the same cluster.
+ * `--scheduler` runs the members as the job `compose/scheduler/mysql.hcl` on pilotfish's own
+ * scheduler instead: a local server and `--nodes` agents (racks r1, r2, r3, r1, …).
  */
 export function registerUpCommand(program: Command): void {
   program
@@ -24,7 +27,9 @@ export function registerUpCommand(program: Command): void {
     .option('--dir <dir>', 'state directory', '.pilotfish')
     .option('--timeout <seconds>', 'how long to wait for a primary', '180')
     .option('--replication-mode <mode>', 'async or semisync (zero loss)', 'async')
-    .action(async (recipe: string, options: { members: string; dir: string; timeout: string; replicationMode: string }) => {
+    .option('--scheduler', "run the members as a job of pilotfish's scheduler (a local server and agents)")
+    .option('--nodes <n>', 'with --scheduler: number of agents, racks r1-r3 in turn', '3')
+    .action(async (recipe: string, options: UpOptions) => {
       if (recipe !== 'mysql') throw new PilotfishError('CONFIG_INVALID', `recipe: ${recipe} is not available; use mysql`);
       const count = Number(options.members);
       if (!Number.isInteger(count) || count < 1 || count > 9) {
@@ -35,37 +40,101 @@ export function registerUpCommand(program: Command): void {
       }
       const dir = resolve(options.dir);
       const logger = createLogger({ level: process.env.PILOTFISH_LOG_LEVEL ?? 'warn', base: { component: 'up' } });
+      if (options.scheduler) return upWithScheduler(dir, options, logger);
       const layout = await loadOrCreateLayout(dir, count, freeLoopbackPort);
       ensureSecrets(dir);
       const files = writeLocalConfigs(layout, {}, { replicationMode: options.replicationMode });
       const cluster = new LocalCluster({ ...layout, members: layout.members.slice(0, count) }, files.members.slice(0, count), logger);
-      const stopped = new Promise<NodeJS.Signals>((done) => {
-        process.once('SIGINT', () => done('SIGINT'));
-        process.once('SIGTERM', () => done('SIGTERM'));
-      });
+      const stopped = stopSignal();
       say(`starting etcd and ${count} member(s); state in ${dir}, logs in ${dir}/logs`);
       await cluster.start();
       const primary = await Promise.race([waitForPrimary(files.cluster, Number(options.timeout) * 1000), stopped.then(() => null)]);
-      if (primary) {
-        const password = readLocalSecret(dir, 'app-password');
-        const others = layout.members.slice(0, count).filter((m) => `127.0.0.1:${m.port}` !== primary);
-        process.stdout.write(
-          [
-            `primary: mysql://app:${password}@${primary}/app`,
-            ...others.map((m) => `replica ${m.name}: mysql://app:${password}@127.0.0.1:${m.port}/app`),
-            `status: pilotfish status -c ${files.cluster}`,
-            'Ctrl-C stops the cluster; run the same command again to resume it with its data.',
-            '',
-          ].join('\n'),
-        );
-      } else {
-        say('no primary yet; see the logs');
-      }
+      printConnections(dir, primary, layout.members.slice(0, count), files.cluster);
       const signal = await stopped;
       say(`${signal}: stopping members (each shuts its database down cleanly), then etcd`);
       await cluster.stop();
       say('stopped');
     });
+}
+
+interface UpOptions {
+  members: string;
+  dir: string;
+  timeout: string;
+  replicationMode: string;
+  scheduler?: boolean;
+  nodes: string;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+}
+
+/** The connection lines both modes print once a primary is registered. */
+function printConnections(
+  dir: string,
+  primary: string | null,
+  members: { name: string; port: number }[],
+  clusterFile: string,
+  stopHint = 'Ctrl-C stops the cluster; run the same command again to resume it with its data.',
+): void {
+  if (!primary) {
+    say('no primary yet; see the logs');
+    return;
+  }
+  const password = readLocalSecret(dir, 'app-password');
+  const others = members.filter((m) => `127.0.0.1:${m.port}` !== primary);
+  process.stdout.write(
+    [
+      `primary: mysql://app:${password}@${primary}/app`,
+      ...others.map((m) => `replica ${m.name}: mysql://app:${password}@127.0.0.1:${m.port}/app`),
+      `status: pilotfish status -c ${clusterFile}`,
+      stopHint,
+      '',
+    ].join('\n'),
+  );
+}
+
+/**
+ * `up mysql --scheduler`: etcd (as `up` runs it), then a local scheduler server and agents, then
+ * the MySQL job with three members (the job file fixes the count; a member per rack). Ctrl-C stops
+ * the job (every supervisor shuts down cleanly), the agents, the server, then etcd.
+ */
+async function upWithScheduler(dir: string, options: UpOptions, logger: ReturnType<typeof createLogger>): Promise<void> {
+  const nodes = Number(options.nodes);
+  if (!Number.isInteger(nodes) || nodes < 3 || nodes > 9) {
+    throw new PilotfishError('CONFIG_INVALID', `--nodes: must be a whole number from 3 to 9 (got ${options.nodes}); the job places one member per rack r1-r3`);
+  }
+  const layout = await loadOrCreateLayout(dir, 0, freeLoopbackPort);
+  const sched = await ensureSchedulerLayout(layout, 3);
+  ensureSecrets(dir);
+  const files = writeLocalConfigs({ ...layout, members: [] });
+  const template = writeMemberTemplate(layout, files.cluster, { replicationMode: options.replicationMode });
+  const etcd = new LocalCluster({ ...layout, members: [] }, [], logger);
+  const scheduler = new LocalScheduler(layout, sched, nodes, logger);
+  const stopped = stopSignal();
+  say(`starting etcd, a scheduler server and ${nodes} agents; state in ${dir}, logs in ${dir}/logs`);
+  try {
+    await etcd.start();
+    await scheduler.start();
+    await scheduler.runMysqlJob(template, sched);
+    say(`job mysql submitted; scheduler API http://${scheduler.address} (token in ${dir}/secrets/scheduler-token)`);
+    const primary = await Promise.race([waitForPrimary(files.cluster, Number(options.timeout) * 1000), stopped.then(() => null)]);
+    const members = [0, 1, 2].map((i) => ({ name: `db-${i + 1}`, port: sched.mysqlPortBase + i }));
+    // A new run registers the job again with new allocations: they restore, they do not keep data.
+    printConnections(dir, primary, members, files.cluster, 'Ctrl-C stops the cluster; a new run restores every member from the latest backup (writes after it are not resumed).');
+    const signal = await stopped;
+    say(`${signal}: stopping the job (each member shuts its database down cleanly), the agents, the server, then etcd`);
+  } finally {
+    // Also when starting failed: nothing this command started may outlive it.
+    await scheduler.stop();
+    await etcd.stop();
+    say('stopped');
+  }
 }
 
 /** Polls the coordination store until a healthy primary is registered; returns its address. */

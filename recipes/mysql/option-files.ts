@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { MysqlRecipeConfig } from './config.js';
 import { sqlFor } from './sql.js';
@@ -18,13 +20,27 @@ export interface MysqlPaths {
   resumePositionFile: string;
 }
 
+/** Longest Unix socket path the kernel accepts (sun_path is 108 bytes with the terminating NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * `<runDir>/mysqld.sock`, or, when that is too long for a Unix socket (a deep scheduler allocation
+ * directory), a name in the system temp directory derived from the run directory, so the same
+ * member always gets the same socket and two members never share one.
+ */
+function socketPath(runDir: string): string {
+  const inRunDir = join(runDir, 'mysqld.sock');
+  if (Buffer.byteLength(inRunDir) <= MAX_SOCKET_PATH) return inRunDir;
+  return join(tmpdir(), `pilotfish-mysqld-${createHash('sha256').update(runDir).digest('hex').slice(0, 16)}.sock`);
+}
+
 export function mysqlPaths(config: MysqlRecipeConfig): MysqlPaths {
   const dataDir = resolve(config.dataDir);
   const runDir = resolve(config.runDir ?? join(dirname(dataDir), 'run'));
   return {
     dataDir,
     runDir,
-    socket: join(runDir, 'mysqld.sock'),
+    socket: socketPath(runDir),
     pidFile: join(runDir, 'mysqld.pid'),
     errorLog: join(runDir, 'error.log'),
     serverCnf: join(runDir, 'server.cnf'),

@@ -6,10 +6,11 @@ import type { Logger } from '../../common/logger.js';
 import { ChildKeeper } from '../process/keeper.js';
 import type { LocalLayout } from './local-layout.js';
 
-/** The built CLI, started once per member as `pilotfish supervise -c <member file>`. */
-const PILOTFISH_BIN = fileURLToPath(new URL('../../bin/pilotfish.js', import.meta.url));
+/** The built CLI, started once per member as `pilotfish supervise -c <member file>` (and by `up --scheduler`). */
+export const PILOTFISH_BIN = fileURLToPath(new URL('../../bin/pilotfish.js', import.meta.url));
 
-function keeper(name: string, file: string, args: string[], outputFile: string, logger: Logger, stopGraceMs: number): ChildKeeper {
+/** A kept child process of a local cluster: restarted with backoff when it crashes, stopped with `stopGraceMs` before SIGKILL. */
+export function keeper(name: string, file: string, args: string[], outputFile: string, logger: Logger, stopGraceMs: number): ChildKeeper {
   return new ChildKeeper(
     () => ({ name, file, args, outputFile }),
     { backoff: { initialMs: 1000, maxMs: 15_000, jitter: 0.2 }, stableAfterMs: 60_000, stopGraceMs },
