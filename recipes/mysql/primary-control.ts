@@ -47,6 +47,8 @@ export class MysqlPrimaryControl {
       return;
     }
     await this.db.query(this.sql.stopReplica).catch(() => undefined);
+    // A former primary: its own replicated writes must not wait for acknowledgements.
+    if (this.config.replicationMode === 'semisync') await this.db.query(this.sql.semiSyncSource(false));
     const resume = existsSync(this.paths.resumePositionFile)
       ? readFileSync(this.paths.resumePositionFile, 'utf8').trim()
       : null;
@@ -94,6 +96,7 @@ export class MysqlPrimaryControl {
       await this.db.query(this.sql.resetReplica);
     }
     rmSync(this.paths.resumePositionFile, { force: true });
+    if (this.config.replicationMode === 'semisync') await this.db.query(this.sql.semiSyncSource(true));
     await this.armDeadman(fenceAtMs);
     await this.db.query(this.sql.readOnly(false));
   }
