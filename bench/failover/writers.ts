@@ -69,7 +69,10 @@ export class Writer {
         await within(conn.query({ sql: 'INSERT INTO seq (id, writer) VALUES (?, ?)', values: [id, this.base], timeout: 2000 }), 3000, 'inserting');
         this.seq++;
         this.acks.push({ id, atMs: Date.now(), member: want });
-      } catch {
+      } catch (err) {
+        // A duplicate key: an earlier attempt with this id timed out here but committed after all
+        // (not acknowledged, so not counted); move on instead of failing on the same id forever.
+        if ((err as { errno?: number }).errno === 1062) this.seq++;
         this.failures.push(Date.now());
         conn?.destroy();
         conn = null;
@@ -102,7 +105,7 @@ export class Sampler {
   private async loop(): Promise<void> {
     const conns = new Map<string, mysql.Connection>();
     while (!this.stopped) {
-      let writable = 0;
+      const writable: string[] = [];
       await Promise.all(
         this.cluster.names.map(async (name) => {
           try {
@@ -112,7 +115,7 @@ export class Sampler {
               conns.set(name, conn);
             }
             const [rows] = await conn.query({ sql: 'SELECT @@global.read_only AS ro', timeout: 500 });
-            if (Number((rows as { ro: number }[])[0]?.ro) === 0) writable++;
+            if (Number((rows as { ro: number }[])[0]?.ro) === 0) writable.push(name);
           } catch {
             conns.get(name)?.destroy();
             conns.delete(name);
@@ -120,7 +123,10 @@ export class Sampler {
         }),
       );
       this.samples++;
-      if (writable > 1) this.splitBrainSamples++;
+      if (writable.length > 1) {
+        this.splitBrainSamples++;
+        process.stderr.write(`bench: split-brain sample at ${new Date().toISOString()}: writable ${writable.join(', ')}\n`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     for (const conn of conns.values()) conn.destroy();

@@ -10,7 +10,7 @@ import type { BackupSource } from '../../backup/source.js';
 import type { DataState, Recipe, RecipeHealth, RestoreFn, RestoredData } from '../recipe.js';
 import { AdminConnection } from './admin-connection.js';
 import type { MysqlRecipeConfig } from './config.js';
-import { comparePositions } from './gtid.js';
+import { comparePositions, mergeMariadbPositions } from './gtid.js';
 import { initSql, mysqlPaths, serverOptions, writePrivateFile, type MysqlPasswords, type MysqlPaths } from './option-files.js';
 import { stopLeftoverServer, waitUntilReady } from './server.js';
 import { sqlFor, type FlavorSql } from './sql.js';
@@ -212,7 +212,11 @@ export class MysqlRecipe implements Recipe {
         writable: Number(state?.read_only) === 0,
         replicating: replica !== null && replica.ioRunning && replica.sqlRunning,
         source: replica && replica.sourceHost ? `${replica.sourceHost}:${replica.sourcePort}` : null,
-        position: String(state?.position ?? ''),
+        // A replica ranks by what it received (semi-sync acknowledges receipt, not application):
+        // the member holding every acknowledged transaction must win the failover.
+        position: this.deps.config.flavor === 'mariadb' && replica?.receivedPosition
+          ? mergeMariadbPositions(String(state?.position ?? ''), replica.receivedPosition)
+          : String(state?.position ?? ''),
         lagSeconds: replica?.lagSeconds ?? null,
         replicationError: replica?.lastError ?? null,
       };

@@ -82,10 +82,20 @@ export function serverOptions(config: MysqlRecipeConfig, paths: MysqlPaths, serv
       ? [
           'sync-binlog=1',
           'innodb-flush-log-at-trx-commit=1',
-          'rpl-semi-sync-master-enabled=ON',
+          // The source side is switched on only by becoming primary: a replica's own binary log
+          // writes (log-slave-updates) must never wait for acknowledgements nobody sends.
+          'rpl-semi-sync-master-enabled=OFF',
           'rpl-semi-sync-slave-enabled=ON',
           'rpl-semi-sync-master-wait-point=AFTER_SYNC',
+          // Never fall back to asynchronous replication: a commit with no replica to acknowledge it
+          // waits (a day) rather than being acknowledged on one server only.
+          'rpl-semi-sync-master-timeout=86400000',
+          'rpl-semi-sync-master-wait-no-slave=ON',
+          // What a replica acknowledged must survive its crash: durable relay log and positions.
           'relay-log-recovery=ON',
+          'sync-relay-log=1',
+          'sync-master-info=1',
+          'sync-relay-log-info=1',
           // Every server starts as a replica: a former primary truncates binlogged transactions no
           // replica acknowledged instead of committing them during crash recovery.
           'init-rpl-role=SLAVE',

@@ -9,6 +9,8 @@ import { normaliseReplicaStatus, type FlavorSql, type ReplicaStatus } from './sq
 
 /** How long a new primary waits for its relay log to be applied before it gives up the promotion. */
 const APPLY_RELAY_LOG_TIMEOUT_MS = 30_000;
+/** The dead-man event must lie at least this far ahead (its schedule has whole seconds). */
+const MIN_DEADMAN_LEAD_MS = 300;
 
 /**
  * Role changes of one server: follow a primary, become primary, fence. The dead-man switch is a
@@ -45,6 +47,8 @@ export class MysqlPrimaryControl {
       return;
     }
     await this.db.query(this.sql.stopReplica).catch(() => undefined);
+    // A former primary: its own replicated writes must not wait for acknowledgements.
+    if (this.config.replicationMode === 'semisync') await this.db.query(this.sql.semiSyncSource(false));
     const resume = existsSync(this.paths.resumePositionFile)
       ? readFileSync(this.paths.resumePositionFile, 'utf8').trim()
       : null;
@@ -92,6 +96,7 @@ export class MysqlPrimaryControl {
       await this.db.query(this.sql.resetReplica);
     }
     rmSync(this.paths.resumePositionFile, { force: true });
+    if (this.config.replicationMode === 'semisync') await this.db.query(this.sql.semiSyncSource(true));
     await this.armDeadman(fenceAtMs);
     await this.db.query(this.sql.readOnly(false));
   }
@@ -99,11 +104,22 @@ export class MysqlPrimaryControl {
   /** Creates or moves the one-shot event that turns the server read-only at `fenceAtMs`. */
   async armDeadman(fenceAtMs: number): Promise<void> {
     const atSeconds = Math.floor(fenceAtMs / 1000);
+    // An event scheduled in the past is dropped unexecuted: a renewal that came back too late (a
+    // supervisor paused mid-cycle) must leave the server read-only instead of unguarded.
+    if (atSeconds * 1000 - Date.now() < MIN_DEADMAN_LEAD_MS) {
+      await this.fence();
+      throw new PilotfishError('RECIPE_FAILED', `the lease ends in ${fenceAtMs - Date.now()}ms, too soon to arm the dead-man switch; turned read-only`, { retryable: true });
+    }
+    // MariaDB: the application's sessions are killed first. A commit waiting for a semi-sync
+    // acknowledgement that will never come (the replicas follow a new primary) holds the commit
+    // lock that `SET GLOBAL read_only` waits for; killing it lets the fence take effect at once.
+    const app = this.config.users.app.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+    const kill = this.config.flavor === 'mariadb' ? `KILL CONNECTION USER '${app}'; ` : '';
     await this.db.session(async (conn) => {
       await conn.query({ sql: 'SET SESSION sql_log_bin = 0', timeout: 5000 });
       try {
         await conn.query({
-          sql: `CREATE OR REPLACE EVENT mysql.pilotfish_fence ON SCHEDULE AT FROM_UNIXTIME(${atSeconds}) ON COMPLETION NOT PRESERVE DO BEGIN SET SESSION sql_log_bin = 0; SET GLOBAL read_only = ON; END`,
+          sql: `CREATE OR REPLACE EVENT mysql.pilotfish_fence ON SCHEDULE AT FROM_UNIXTIME(${atSeconds}) ON COMPLETION NOT PRESERVE DO BEGIN SET SESSION sql_log_bin = 0; ${kill}SET GLOBAL read_only = ON; ${kill}END`,
           timeout: 5000,
         });
       } finally {

@@ -20,6 +20,8 @@ export interface FlavorSql {
   /** Resume from everything this server has, whether it wrote or replicated it (a former primary). */
   resumeFromOwnHistory: string | null;
   readOnly(on: boolean): string;
+  /** Switches the source side of semi-synchronous replication on or off. */
+  semiSyncSource(on: boolean): string;
   /** One row with `file`: the current binary log. */
   binlogFile: string;
   /** Server options that turn on binary logging with GTIDs. */
@@ -40,6 +42,8 @@ export interface ReplicaStatus {
   lastError: string | null;
   /** Everything received has been applied. */
   caughtUp: boolean;
+  /** MariaDB: the GTID position received into the relay log (`Gtid_IO_Pos`), applied or not. */
+  receivedPosition: string | null;
 }
 
 export function normaliseReplicaStatus(row: Record<string, unknown>): ReplicaStatus {
@@ -58,6 +62,7 @@ export function normaliseReplicaStatus(row: Record<string, unknown>): ReplicaSta
     lagSeconds: lag === null || lag === undefined ? null : Number(lag),
     lastError: errors.length > 0 ? (errors as string[]).join('; ') : null,
     caughtUp: readFile === execFile && Number(pick('Read_Master_Log_Pos', 'Read_Source_Log_Pos')) === Number(pick('Exec_Master_Log_Pos', 'Exec_Source_Log_Pos')),
+    receivedPosition: typeof row.Gtid_IO_Pos === 'string' ? row.Gtid_IO_Pos : null,
   };
 }
 
@@ -74,6 +79,7 @@ const mariadb: FlavorSql = {
   // gtid_current_pos takes, per domain, the later of what this server wrote itself and what it replicated.
   resumeFromOwnHistory: 'SET GLOBAL gtid_slave_pos = @@global.gtid_current_pos',
   readOnly: (on) => `SET GLOBAL read_only = ${on ? 'ON' : 'OFF'}`,
+  semiSyncSource: (on) => `SET GLOBAL rpl_semi_sync_master_enabled = ${on ? 'ON' : 'OFF'}`,
   binlogFile: 'SHOW MASTER STATUS',
   serverOptions: (serverId) => [
     `server-id=${serverId}`,
@@ -106,6 +112,7 @@ const mysql8: FlavorSql = {
   // MySQL's gtid_executed already is the whole history; auto-position sends it to the source.
   resumeFromOwnHistory: null,
   readOnly: (on) => (on ? 'SET GLOBAL super_read_only = ON' : 'SET GLOBAL super_read_only = OFF, GLOBAL read_only = OFF'),
+  semiSyncSource: (on) => `SET GLOBAL rpl_semi_sync_source_enabled = ${on ? 'ON' : 'OFF'}`,
   binlogFile: 'SHOW BINARY LOG STATUS',
   serverOptions: (serverId) => [
     `server-id=${serverId}`,

@@ -95,6 +95,12 @@ export function decide(snapshot: ClusterSnapshot, self: SelfState, options: Deci
     if (ahead === null) {
       return { kind: 'rebootstrap', reason: `history at ${self.health.position} is not contained in ${leader.member}'s (${leaderRecord?.position}); re-bootstrapping from a backup` };
     }
+    if (self.health.replicationError && DIVERGED.test(self.health.replicationError) && ahead !== null && ahead > 0) {
+      // The leader's server lost transactions this member has (a crashed semi-sync primary
+      // truncates what no replica acknowledged, but a replica may have received it): keep them;
+      // the leader gives the lease up, or its position moves past this one's.
+      return { kind: 'wait', reason: `${leader.member} is behind this member (${leaderRecord?.position} < ${self.health.position}); waiting instead of re-bootstrapping` };
+    }
     if (self.health.replicationError && DIVERGED.test(self.health.replicationError)) {
       return { kind: 'rebootstrap', reason: `replication from ${leader.member} refused this history (${self.health.replicationError}); re-bootstrapping from a backup` };
     }
@@ -129,4 +135,18 @@ export function decide(snapshot: ClusterSnapshot, self: SelfState, options: Deci
   }
   const why = rival ? `${rival.name} did not take over within ${options.candidateTimeoutMs}ms` : 'this member is the most advanced';
   return { kind: 'acquire', reason: `no leader; ${why} (at ${self.health.position || 'empty position'}); taking the lease` };
+}
+
+/**
+ * Another member whose position is strictly ahead of `position`, if any. A lease holder whose
+ * server restarted (crash recovery truncates transactions no replica acknowledged) checks this
+ * before turning writable again: such a member holds acknowledged writes and must take over.
+ */
+export function memberAhead(
+  snapshot: ClusterSnapshot,
+  self: string,
+  position: string,
+  comparePositions: (a: string, b: string) => number | null,
+): MemberRecord | undefined {
+  return snapshot.members.find((m) => m.name !== self && m.position !== '' && comparePositions(m.position, position) === 1);
 }

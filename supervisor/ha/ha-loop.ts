@@ -4,7 +4,7 @@ import type { Recipe } from '../../recipes/recipe.js';
 import type { BackupScheduler } from '../backups/backup-scheduler.js';
 import type { Coordinator, LeaderRecord, MemberRecord } from '../coordinator/coordinator.js';
 import type { MemberState } from '../member-state.js';
-import { decide, type Decision } from './decide.js';
+import { decide, memberAhead, type Decision } from './decide.js';
 import { readSnapshot, type ClusterSnapshot } from './snapshot.js';
 
 /** Who this member is, as published in `members/<name>` and the service catalog. */
@@ -195,6 +195,12 @@ export class HaLoop {
         this.state.holdsLease = true;
         this.armWatchdog();
         if (!health.alive) return decision.reason;
+        const ahead = health.writable ? undefined : memberAhead(snapshot, this.self.name, health.position, (a, b) => this.recipe.comparePositions(a, b));
+        if (ahead) {
+          await this.coordinator.releaseLeader();
+          [this.state.holdsLease, this.state.role] = [false, 'replica'];
+          return `${ahead.name} is ahead of this server (${ahead.position} > ${health.position}); gave the lease up`;
+        }
         if (health.writable) await this.recipe.extendFence(this.fenceAtMs());
         else await this.recipe.becomePrimary(this.fenceAtMs());
         this.state.role = 'primary';

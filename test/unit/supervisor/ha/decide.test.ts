@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RecipeHealth } from '../../../../recipes/recipe.js';
 import { comparePositions } from '../../../../recipes/mysql/gtid.js';
 import type { MemberRecord } from '../../../../supervisor/coordinator/coordinator.js';
-import { decide, type DecideOptions, type SelfState } from '../../../../supervisor/ha/decide.js';
+import { decide, memberAhead, type DecideOptions, type SelfState } from '../../../../supervisor/ha/decide.js';
 import type { ClusterSnapshot } from '../../../../supervisor/ha/snapshot.js';
 
 const NOW = Date.parse('2026-11-23T18:00:00Z');
@@ -61,6 +61,19 @@ describe('decide', () => {
     const error = "Got fatal error 1236 from master: 'Error: connecting slave requested to start from GTID 0-2-11, which is not in the master's binlog'";
     const d = decide(snapshot({ leader: leader('db-1'), members: [member('db-1')] }), self({ health: health({ replicationError: error }) }), options);
     expect(d.kind).toBe('rebootstrap');
+  });
+
+  it('decide_sourceRefusesHistoryButIsBehind_waitsInsteadOfRebootstrapping', () => {
+    const error = "Got fatal error 1236 from master: 'Error: connecting slave requested to start from GTID 0-2-11, which is not in the master's binlog'";
+    const members = [member('db-1', { position: '0-1-10' })];
+    const d = decide(snapshot({ leader: leader('db-1'), members }), self({ health: health({ position: '0-1-11', replicationError: error }) }), options);
+    expect(d.kind).toBe('wait');
+  });
+
+  it('memberAhead_restartedPrimaryBehindAReplica_namesThatReplica', () => {
+    const members = [member('db-1', { position: '0-1-10' }), member('db-2', { position: '0-1-12' }), member('db-3', { position: '0-1-11' })];
+    expect(memberAhead(snapshot({ members }), 'db-1', '0-1-11', comparePositions)?.name).toBe('db-2');
+    expect(memberAhead(snapshot({ members }), 'db-2', '0-1-12', comparePositions)).toBeUndefined();
   });
 
   it('decide_switchover_primaryHandsOverAndOnlyTargetAcquires', () => {
