@@ -1,21 +1,10 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { lines, destination };
-}
+import { captureLogLines } from '../../support/log-capture.js';
 
 describe('createLogger', () => {
   it('createLogger_debugConfig_redactsSecretsAtAnyDepth', () => {
-    const { lines, destination } = capture();
+    const { lines, destination } = captureLogLines();
     const logger = createLogger({ level: 'debug', destination });
     const config = {
       coordinator: { consul: { address: 'http://127.0.0.1:8500', token: 'consul-acl-token-123' } },

@@ -1,23 +1,12 @@
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
 import { loadPilotfishConfig } from '../../../supervisor/config.js';
 import { repoRoot } from '../../support/paths.js';
+import { captureLogLines } from '../../support/log-capture.js';
 
 /** The secrets in test/fixtures/config/with-secrets.yaml, plus ones passed as environment overrides. */
 const SECRETS = ['consul-acl-token-5f2e9c', 'hvs.vault-token-8d41aa', 's3-secret-key-b7c3d1', 'env-session-token-44c0'];
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { lines, destination };
-}
 
 describe('configuration logging', () => {
   it('loadedConfig_loggedAtDebug_showsEverySecretRedacted', async () => {
@@ -28,7 +17,7 @@ describe('configuration logging', () => {
     expect(config.secrets.vault?.token).toBe('hvs.vault-token-8d41aa');
     expect(config.objectStore?.s3?.credentials?.sessionToken).toBe('env-session-token-44c0');
 
-    const { lines, destination } = capture();
+    const { lines, destination } = captureLogLines();
     const logger = createLogger({ level: 'debug', destination });
     logger.child({ component: 'config' }).debug({ config }, 'configuration loaded');
     logger.debug(config, 'configuration merged into the line');
