@@ -1,4 +1,4 @@
-import type { Job, Node, Task, TaskGroup } from '../../structs/index.js';
+import type { Allocation, Job, Node, Task, TaskGroup } from '../../structs/index.js';
 import { DEFAULTS, defaultReschedulePolicy, defaultRestartPolicy } from '../../structs/index.js';
 
 /**
@@ -88,6 +88,41 @@ export function mockJob(overrides: Partial<Job> = {}): Job {
     meta: {},
     stop: false,
     submitTimeMs: 0,
+    ...overrides,
+  };
+}
+
+/** A running allocation `<jobId>.app[<id>]` of `cpuMhz` on `nodeId`, 10 MB memory and disk. */
+export function mockAlloc(
+  id: string,
+  nodeId: string,
+  cpuMhz: number,
+  overrides: Partial<Allocation> & { jobId?: string } = {},
+): Allocation {
+  const jobId = overrides.jobId ?? 'web';
+  return {
+    id,
+    namespace: 'default',
+    evalId: 'e',
+    name: `${jobId}.app[${id}]`,
+    nodeId,
+    nodeName: nodeId,
+    jobId,
+    jobVersion: 0,
+    taskGroup: 'app',
+    resources: { cpuMhz, memoryMb: 10, diskMb: 10 },
+    desiredStatus: 'run',
+    desiredDescription: '',
+    clientStatus: 'running',
+    clientDescription: '',
+    taskStates: {},
+    previousAllocation: '',
+    nextAllocation: '',
+    rescheduleTracker: null,
+    followupEvalId: '',
+    metrics: null,
+    createTimeMs: 0,
+    modifyTimeMs: 0,
     ...overrides,
   };
 }

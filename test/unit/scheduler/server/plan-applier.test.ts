@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mockNode } from '../../../../scheduler/scheduling/testing/mock.js';
+import { mockAlloc, mockNode } from '../../../../scheduler/scheduling/testing/mock.js';
 import { applyPlan } from '../../../../scheduler/server/plan-applier.js';
 import { StateStore } from '../../../../scheduler/server/state-store.js';
 import type { Allocation, Plan } from '../../../../scheduler/structs/index.js';
@@ -13,31 +13,7 @@ afterEach(() => {
 });
 
 function alloc(id: string, nodeId: string, cpuMhz: number, overrides: Partial<Allocation> = {}): Allocation {
-  return {
-    id,
-    namespace: 'default',
-    evalId: 'e',
-    name: `web.app[${id}]`,
-    nodeId,
-    nodeName: nodeId,
-    jobId: 'web',
-    jobVersion: 0,
-    taskGroup: 'app',
-    resources: { cpuMhz, memoryMb: 10, diskMb: 10 },
-    desiredStatus: 'run',
-    desiredDescription: '',
-    clientStatus: 'running',
-    clientDescription: '',
-    taskStates: {},
-    previousAllocation: '',
-    nextAllocation: '',
-    rescheduleTracker: null,
-    followupEvalId: '',
-    metrics: null,
-    createTimeMs: 0,
-    modifyTimeMs: 0,
-    ...overrides,
-  };
+  return mockAlloc(id, nodeId, cpuMhz, { jobId: 'web', ...overrides });
 }
 
 function plan(parts: Partial<Plan>): Plan {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { schedule } from '../../../../scheduler/scheduling/index.js';
 import { placedAllocs } from '../../../../scheduler/scheduling/testing/harness.js';
-import { mockGroup, mockJob, mockNode, mockTask } from '../../../../scheduler/scheduling/testing/mock.js';
+import { mockAlloc, mockGroup, mockJob, mockNode, mockTask } from '../../../../scheduler/scheduling/testing/mock.js';
 import { newEvaluation } from '../../../../scheduler/server/evals.js';
 import { StateStore } from '../../../../scheduler/server/state-store.js';
 import type { Allocation } from '../../../../scheduler/structs/index.js';
@@ -21,31 +21,7 @@ function open(): StateStore {
 }
 
 function alloc(id: string, nodeId: string, cpuMhz: number, overrides: Partial<Allocation> = {}): Allocation {
-  return {
-    id,
-    namespace: 'default',
-    evalId: 'e',
-    name: `other.app[${id}]`,
-    nodeId,
-    nodeName: nodeId,
-    jobId: 'other',
-    jobVersion: 0,
-    taskGroup: 'app',
-    resources: { cpuMhz, memoryMb: 10, diskMb: 10 },
-    desiredStatus: 'run',
-    desiredDescription: '',
-    clientStatus: 'running',
-    clientDescription: '',
-    taskStates: {},
-    previousAllocation: '',
-    nextAllocation: '',
-    rescheduleTracker: null,
-    followupEvalId: '',
-    metrics: null,
-    createTimeMs: 0,
-    modifyTimeMs: 0,
-    ...overrides,
-  };
+  return mockAlloc(id, nodeId, cpuMhz, { jobId: 'other', ...overrides });
 }
 
 const small = { cpuMhz: 1000, memoryMb: 1000, diskMb: 1000 };
