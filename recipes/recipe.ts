@@ -77,6 +77,9 @@ export interface Recipe {
   /** Times the application was restarted after a crash. */
   readonly restarts: number;
 
+  /** The application's process id while it runs: what the process watchdog kills when fencing fails. */
+  readonly pid: number | undefined;
+
   /** A health report; never throws (a dead application is `alive: false`). */
   health(): Promise<RecipeHealth>;
 
@@ -93,8 +96,11 @@ export interface Recipe {
   /** Replicates from the primary at `host:port` (no-op when it already does). Stays read-only. */
   followPrimary(address: string): Promise<void>;
 
-  /** Refuses writes at once: read-only, client connections dropped. Never throws when the application is down. */
-  fence(): Promise<void>;
+  /**
+   * Refuses writes at once: read-only, client connections dropped. Resolves `true` when the
+   * application confirmed it, `false` when it could not be reached (down or hung). Never throws.
+   */
+  fence(): Promise<boolean>;
 
   /** Where a backup of the running application comes from (a `backup/` source; the pipeline does the rest). */
   backupSource(): BackupSource;

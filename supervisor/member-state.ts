@@ -23,6 +23,8 @@ export interface MemberState {
   lastDecision: string;
   leaseRenewals: number;
   leaseRenewalFailures: number;
+  /** Times the process watchdog killed the application because the lease was not renewed in time. */
+  watchdogKills: number;
   haCycles: number;
   coordinatorReachable: boolean;
 }
@@ -39,6 +41,7 @@ export function initialMemberState(): MemberState {
     lastDecision: 'starting',
     leaseRenewals: 0,
     leaseRenewalFailures: 0,
+    watchdogKills: 0,
     haCycles: 0,
     coordinatorReachable: true,
   };

@@ -8,6 +8,7 @@ import { restoreFrom, type BackupTarget } from './backups/backup-runner.js';
 import { prepareData } from './bootstrap.js';
 import type { PilotfishConfig } from './config.js';
 import { createCoordinator } from './coordinator/factory.js';
+import { ProcessWatchdog } from './fencing/process-watchdog.js';
 import { HaLoop, type MemberIdentity } from './ha/ha-loop.js';
 import { initialMemberState } from './member-state.js';
 import { installSignalHandlers } from './process/signals.js';
@@ -73,12 +74,13 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
     version: VERSION,
   };
   const ttlMs = leaseTtlMs(config);
-  const loop = new HaLoop(
+  const processWatchdog = new ProcessWatchdog({ logger: log, onFired: () => state.watchdogKills++ });
+  const loop = new HaLoop({
     coordinator,
     recipe,
     state,
-    identity,
-    {
+    self: identity,
+    timings: {
       loopWaitMs: config.ha.loopWait,
       ttlMs,
       safetyMarginMs: config.ha.safetyMargin,
@@ -88,7 +90,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
       switchoverTimeoutMs: 30_000,
     },
     backups,
-    async () => {
+    rebootstrap: async () => {
       const latest = await coordinator.get('backups/latest');
       if (!latest) throw new PilotfishError('RECIPE_FAILED', 'no backup to re-bootstrap from yet', { retryable: true });
       const { id } = JSON.parse(latest.value) as { id: string };
@@ -98,8 +100,9 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
       await recipe.restore(restoreFrom(target, id));
       await recipe.start();
     },
-    logger.child({ component: 'ha' }),
-  );
+    processFence: processWatchdog,
+    logger: logger.child({ component: 'ha' }),
+  });
   const statusPort = Number(status.url.split(':').pop());
   let keepAlive: NodeJS.Timeout | undefined;
   try {
@@ -136,13 +139,15 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
     const wasPrimary = state.holdsLease;
     // Refuse writes first, then hand the lease over at once: a replica may take over while this
     // server shuts down, and no write can be accepted here in between.
-    if (wasPrimary) await recipe.fence();
+    // The process watchdog stays armed until the server confirmed it refuses writes, or is stopped.
+    if (!wasPrimary || (await recipe.fence())) await processWatchdog.close();
     state.holdsLease = false;
     state.role = 'stopped';
     await Promise.allSettled([coordinator.releaseLeader(), coordinator.deleteMember(member.name), coordinator.deregisterService(member.name)]);
     await coordinator.close();
     log.info({ wasPrimary }, 'lease released and member deregistered; stopping the database');
     await recipe.stop();
+    await processWatchdog.close();
     state.phase = 'stopped';
     await status.close();
     await secrets.close();

@@ -90,6 +90,10 @@ export class MysqlRecipe implements Recipe {
     return this.keeper.restarts;
   }
 
+  get pid(): number | undefined {
+    return this.keeper.current?.pid;
+  }
+
   /** `host:port` clients use. */
   get address(): string {
     return `${this.deps.config.host}:${this.deps.config.port}`;
@@ -237,7 +241,7 @@ export class MysqlRecipe implements Recipe {
     return this.control.follow(address);
   }
 
-  fence(): Promise<void> {
+  fence(): Promise<boolean> {
     return this.control.fence();
   }
 

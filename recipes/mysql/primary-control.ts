@@ -128,14 +128,19 @@ export class MysqlPrimaryControl {
     });
   }
 
-  /** Read-only at once and client sessions dropped, so no open transaction commits afterwards. */
-  async fence(): Promise<void> {
+  /**
+   * Read-only at once and client sessions dropped, so no open transaction commits afterwards.
+   * `true` when the server confirmed it; `false` (logged) when it could not be reached.
+   */
+  async fence(): Promise<boolean> {
     try {
       await this.killClients();
       await this.db.query(this.sql.readOnly(true));
       await this.killClients();
+      return true;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'could not fence the server (is it down?)');
+      return false;
     }
   }
 

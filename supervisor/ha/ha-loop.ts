@@ -4,6 +4,7 @@ import type { Recipe } from '../../recipes/recipe.js';
 import type { BackupScheduler } from '../backups/backup-scheduler.js';
 import type { Coordinator, LeaderRecord, MemberRecord } from '../coordinator/coordinator.js';
 import type { MemberState } from '../member-state.js';
+import type { ProcessFence } from '../fencing/process-watchdog.js';
 import { decide, memberAhead, type Decision } from './decide.js';
 import { readSnapshot, type ClusterSnapshot } from './snapshot.js';
 
@@ -36,32 +37,63 @@ export interface HaTimings {
 /** Replaces this member's data with the latest backup (the old data is moved aside, never deleted). */
 export type Rebootstrap = () => Promise<void>;
 
+/** What the loop works with. */
+export interface HaLoopDeps {
+  coordinator: Coordinator;
+  recipe: Recipe;
+  state: MemberState;
+  self: MemberIdentity;
+  timings: HaTimings;
+  backups: BackupScheduler | null;
+  rebootstrap: Rebootstrap;
+  /** Kills the application's process when the loop stops renewing (see `fencing/`). */
+  processFence: ProcessFence;
+  logger: Logger;
+}
+
 /**
  * The HA loop: every `loopWaitMs`, read an immutable snapshot of the cluster, decide (a pure
  * function, see `decide.ts`), act through the recipe, publish this member's entry and service tags,
- * and log one INFO line saying what it decided. Independently of the loop, a watchdog fences the
- * primary at `lastRenewal + ttl - safetyMargin`, so a slow or unreachable coordination store cannot
- * leave it writable after another member could have taken the lease; the dead-man event inside the
- * database covers a frozen supervisor.
+ * and log one INFO line saying what it decided.
+ *
+ * A primary is fenced in three layers, each covering what the previous one cannot:
+ * 1. a timer in this loop fences at `lastRenewal + ttl - safetyMargin`, so a slow or unreachable
+ *    coordination store cannot leave it writable after another member could take the lease;
+ * 2. the dead-man event inside the database does the same when this supervisor is frozen;
+ * 3. the process watchdog, a separate process, kills the database at
+ *    `lastRenewal + ttl - safetyMargin / 2` when both are frozen (a stopped database runs no event)
+ *    or the database does not obey. It is disarmed once the database confirmed it is read-only.
  */
 export class HaLoop {
   private timer: NodeJS.Timeout | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
+  private fenceTimer: NodeJS.Timeout | undefined;
   private cycling: Promise<void> | undefined;
   private stopped = false;
   private lastTerm = 0;
   private downSinceMs: number | null = null;
+  private readonly coordinator: Coordinator;
+  private readonly recipe: Recipe;
+  private readonly state: MemberState;
+  private readonly self: MemberIdentity;
+  private readonly timings: HaTimings;
+  private readonly backups: BackupScheduler | null;
+  private readonly rebootstrap: Rebootstrap;
+  private readonly processFence: ProcessFence;
+  private readonly logger: Logger;
 
-  constructor(
-    private readonly coordinator: Coordinator,
-    private readonly recipe: Recipe,
-    private readonly state: MemberState,
-    private readonly self: MemberIdentity,
-    private readonly timings: HaTimings,
-    private readonly backups: BackupScheduler | null,
-    private readonly rebootstrap: Rebootstrap,
-    private readonly logger: Logger,
-  ) {}
+  constructor(deps: HaLoopDeps) {
+    ({
+      coordinator: this.coordinator,
+      recipe: this.recipe,
+      state: this.state,
+      self: this.self,
+      timings: this.timings,
+      backups: this.backups,
+      rebootstrap: this.rebootstrap,
+      processFence: this.processFence,
+      logger: this.logger,
+    } = deps);
+  }
 
   private noLeaderSinceMs: number | null = null;
   private rebootstraps = 0;
@@ -81,7 +113,7 @@ export class HaLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.watchdog) clearTimeout(this.watchdog);
+    if (this.fenceTimer) clearTimeout(this.fenceTimer);
     await this.cycling;
   }
 
@@ -89,20 +121,39 @@ export class HaLoop {
     return this.state.lastRenewOkAtMs + this.timings.ttlMs - this.timings.safetyMarginMs;
   }
 
-  private armWatchdog(): void {
-    if (this.watchdog) clearTimeout(this.watchdog);
+  /** After each acquisition or renewal: move the fence timer and the process watchdog forward. */
+  private armFences(): void {
+    if (this.fenceTimer) clearTimeout(this.fenceTimer);
     const renewedAt = this.state.lastRenewOkAtMs;
-    this.watchdog = setTimeout(() => {
+    this.fenceTimer = setTimeout(() => {
       if (this.state.lastRenewOkAtMs !== renewedAt || !this.state.holdsLease) return;
       this.logger.warn('lease not renewed before ttl - safetyMargin; turning read-only');
       void this.fence();
     }, Math.max(0, this.fenceAtMs() - Date.now()));
+    const pid = this.recipe.pid;
+    if (pid !== undefined) this.processFence.arm(pid, renewedAt + this.timings.ttlMs - this.timings.safetyMarginMs / 2);
   }
 
   private async fence(): Promise<void> {
     this.state.holdsLease = false;
     this.state.role = 'replica';
-    await this.recipe.fence();
+    await this.fenceDatabase();
+  }
+
+  /** Fences the database; the process watchdog stands down only once it confirmed. */
+  private async fenceDatabase(): Promise<boolean> {
+    const fenced = await this.recipe.fence();
+    if (fenced) this.processFence.disarm();
+    return fenced;
+  }
+
+  /** Gives the lease up while the database is known not to accept writes. */
+  private async releaseLease(): Promise<void> {
+    await this.coordinator.releaseLeader();
+    this.state.holdsLease = false;
+    this.state.role = 'replica';
+    if (this.fenceTimer) clearTimeout(this.fenceTimer);
+    this.processFence.disarm();
   }
 
   /** One HA cycle. Never throws. */
@@ -179,9 +230,7 @@ export class HaLoop {
       }
       case 'renew': {
         if (!health.alive && this.downSinceMs !== null && Date.now() - this.downSinceMs > this.timings.primaryDownBoundMs) {
-          await this.coordinator.releaseLeader();
-          this.state.holdsLease = false;
-          this.state.role = 'replica';
+          await this.releaseLease();
           return `database down for more than ${this.timings.primaryDownBoundMs}ms; gave the lease up`;
         }
         const startedMs = Date.now();
@@ -193,12 +242,11 @@ export class HaLoop {
         this.state.leaseRenewals++;
         this.state.lastRenewOkAtMs = startedMs;
         this.state.holdsLease = true;
-        this.armWatchdog();
+        this.armFences();
         if (!health.alive) return decision.reason;
         const ahead = health.writable ? undefined : memberAhead(snapshot, this.self.name, health.position, (a, b) => this.recipe.comparePositions(a, b));
         if (ahead) {
-          await this.coordinator.releaseLeader();
-          [this.state.holdsLease, this.state.role] = [false, 'replica'];
+          await this.releaseLease();
           return `${ahead.name} is ahead of this server (${ahead.position} > ${health.position}); gave the lease up`;
         }
         if (health.writable) await this.recipe.extendFence(this.fenceAtMs());
@@ -218,7 +266,7 @@ export class HaLoop {
         this.state.lastRenewOkAtMs = startedMs;
         this.state.holdsLease = true;
         this.lastTerm = record.term;
-        this.armWatchdog();
+        this.armFences();
         try {
           await this.recipe.becomePrimary(this.fenceAtMs());
         } catch (err) {
@@ -231,7 +279,7 @@ export class HaLoop {
         return `${decision.reason}; now primary (term ${record.term})`;
       }
       case 'follow': {
-        if (health.writable) await this.recipe.fence();
+        if (health.writable) await this.fenceDatabase();
         this.state.role = 'replica';
         if (!(health.replicating && health.source === decision.address)) {
           await this.backups?.abortRunning('replication must be re-pointed');
@@ -255,7 +303,10 @@ export class HaLoop {
    * after the switchover timeout and stays primary.
    */
   private async handover(to: string, position: string): Promise<string> {
-    await this.recipe.fence();
+    if (!(await this.fenceDatabase())) {
+      await this.coordinator.delete('switchover');
+      return `switchover to ${to} abandoned: this server did not confirm it is read-only`;
+    }
     const final = (await this.recipe.health()).position || position;
     const deadline = Date.now() + Math.min(this.timings.switchoverTimeoutMs, 10_000);
     let renewedAtMs = Date.now();
@@ -268,10 +319,7 @@ export class HaLoop {
       }
       const target = (await this.coordinator.listMembers()).find((m) => m.name === to);
       if (target?.healthy && this.recipe.comparePositions(target.position, final) === 0) {
-        await this.coordinator.releaseLeader();
-        this.state.holdsLease = false;
-        this.state.role = 'replica';
-        if (this.watchdog) clearTimeout(this.watchdog);
+        await this.releaseLease();
         return `switchover: ${to} has everything up to ${final}; released the lease`;
       }
       await new Promise((r) => setTimeout(r, 50));

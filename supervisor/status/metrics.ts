@@ -9,7 +9,7 @@ const ROLES = ['primary', 'replica', 'starting', 'stopped'] as const;
 /**
  * The supervisor's Prometheus metrics, computed from its state when scraped (no background
  * updates): role, replication lag and position, last backup age/bytes/duration, lease renewals,
- * database restarts, HA cycles.
+ * database restarts, process watchdog kills, HA cycles.
  */
 export function createMetrics(state: MemberState, recipe: Recipe, backups: () => BackupStats | null): Registry {
   const registry = new Registry();
@@ -46,6 +46,9 @@ export function createMetrics(state: MemberState, recipe: Recipe, backups: () =>
     g.set({ result: 'lost' }, state.leaseRenewalFailures);
   }, ['result']);
   gauge('pilotfish_database_restarts_total', 'Times the database was restarted after a crash', (g) => g.set(recipe.restarts));
+  gauge('pilotfish_watchdog_kills_total', 'Times the process watchdog killed the database because the lease was not renewed in time', (g) =>
+    g.set(state.watchdogKills),
+  );
   gauge('pilotfish_ha_cycles_total', 'HA loop cycles run', (g) => g.set(state.haCycles));
   return registry;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,16 @@ async function write(name: string): Promise<void> {
     nextId++;
   } finally {
     await conn.end();
+  }
+}
+
+/** Exited, or a zombie its frozen parent has not reaped yet. */
+function processGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
   }
 }
 
@@ -96,18 +106,22 @@ describe('MySQL failover', () => {
     await converged();
   });
 
-  it('Fencing_primarySupervisorFrozen_deadManEventMakesItReadOnlyBeforeNewPrimaryWrites', async () => {
-    const old = await cluster.primary();
-    const root = await cluster.root(old);
-    const supervisor = cluster.supervisors.get(old)!;
-    supervisor.pause();
-    const t0 = Date.now();
-    let readOnlyAtMs: number | null = null;
+  /**
+   * Polls the old primary's read_only and the cluster until a new primary acknowledges a write.
+   * `fencedAtMs` is when the old server was first seen read-only or gone (killed by the watchdog).
+   */
+  async function watchTakeover(old: string, t0: number, probeOld: boolean) {
+    const root = probeOld ? await cluster.root(old) : null;
+    let fencedAtMs: number | null = null;
     let newPrimaryAtMs: number | null = null;
     let fresh = '';
     while (Date.now() - t0 < 30_000 && newPrimaryAtMs === null) {
-      const [rows] = await root.query('SELECT @@global.read_only AS ro');
-      if (readOnlyAtMs === null && Number((rows as { ro: number }[])[0]?.ro) === 1) readOnlyAtMs = Date.now() - t0;
+      if (root && fencedAtMs === null) {
+        const readOnly = await root
+          .query({ sql: 'SELECT @@global.read_only AS ro', timeout: 500 })
+          .then(([rows]) => Number((rows as { ro: number }[])[0]?.ro) === 1, () => true);
+        if (readOnly) fencedAtMs = Date.now() - t0;
+      }
       const p = (await cluster.status()).members.find((m) => m.role === 'primary' && m.healthy && m.name !== old);
       if (p) {
         try {
@@ -120,14 +134,48 @@ describe('MySQL failover', () => {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    console.log(`frozen supervisor: ${old} read-only after ${readOnlyAtMs} ms, ${fresh} took its first write after ${newPrimaryAtMs} ms`);
-    expect(readOnlyAtMs).not.toBeNull();
+    root?.destroy();
+    return { fencedAtMs, newPrimaryAtMs, fresh };
+  }
+
+  it('Fencing_primarySupervisorFrozen_deadManEventMakesItReadOnlyBeforeNewPrimaryWrites', async () => {
+    const old = await cluster.primary();
+    const supervisor = cluster.supervisors.get(old)!;
+    supervisor.pause();
+    const { fencedAtMs, newPrimaryAtMs, fresh } = await watchTakeover(old, Date.now(), true);
+    console.log(`frozen supervisor: ${old} read-only after ${fencedAtMs} ms, ${fresh} took its first write after ${newPrimaryAtMs} ms`);
+    expect(fencedAtMs).not.toBeNull();
     expect(newPrimaryAtMs).not.toBeNull();
-    expect(readOnlyAtMs!).toBeLessThan(newPrimaryAtMs!);
-    await root.end();
+    expect(fencedAtMs!).toBeLessThan(newPrimaryAtMs!);
     supervisor.resume();
     await cluster.waitForHealthy(2, 30_000);
     expect(await cluster.primary()).toBe(fresh);
     await converged();
+  });
+
+  it('Fencing_primarySupervisorAndServerFrozen_watchdogKillsTheServerBeforeTakeover', async () => {
+    const old = await cluster.primary();
+    const supervisor = cluster.supervisors.get(old)!;
+    const server = cluster.mysqldPid(old)!;
+    // a client connection made before the freeze, with a write queued during it
+    const stale = await cluster.app(old);
+    supervisor.pause();
+    process.kill(server, 'SIGSTOP');
+    const t0 = Date.now();
+    const queued = stale.query({ sql: 'INSERT INTO t VALUES (?)', values: [1_000_000], timeout: 60_000 }).then(() => 'committed', (err: Error) => err.message);
+    const gone = waitFor('the old server killed', () => (processGone(server) ? Date.now() - t0 : null), { timeoutMs: 30_000, intervalMs: 20 });
+    const { newPrimaryAtMs, fresh } = await watchTakeover(old, t0, false);
+    const goneAtMs = await gone;
+    console.log(`frozen supervisor and server: ${old} killed after ${goneAtMs} ms, ${fresh} took its first write after ${newPrimaryAtMs} ms`);
+    expect(newPrimaryAtMs).not.toBeNull();
+    expect(goneAtMs).toBeLessThan(newPrimaryAtMs!);
+    process.kill(server, 'SIGCONT');
+    supervisor.resume();
+    expect(await queued).not.toBe('committed');
+    await cluster.waitForHealthy(2, 60_000);
+    expect(await cluster.primary()).toBe(fresh);
+    expect(cluster.logs(old)).toContain('the process watchdog killed the application');
+    await converged();
+    expect(await cluster.count(fresh)).toBe(nextId - 1);
   });
 });
