@@ -5,7 +5,8 @@
  * SIGSTOP of both; SIGKILL of mysqld; SIGTERM of the supervisor; a switchover. Then every write any
  * member acknowledged must be on the final primary and all members' tables must be equal.
  *
- * ROUNDS (default 20), REPLICATION_MODE (async | semisync). Prints one final JSON line.
+ * ROUNDS (default 20), REPLICATION_MODE (async | semisync); PILOTFISH_BENCH_KEEP=1 keeps the
+ * cluster directory and its logs. Prints one final JSON line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,7 +181,8 @@ async function main(): Promise<void> {
   } finally {
     up.kill('SIGINT');
     await up;
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.PILOTFISH_BENCH_KEEP === '1') log(`cluster state and logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

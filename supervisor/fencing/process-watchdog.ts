@@ -68,14 +68,14 @@ export class ProcessWatchdog implements ProcessFence {
   arm(pid: number, deadlineMs: number): void {
     if (this.closed) return;
     this.send(`arm ${pid} ${monotonicNowMs() + (deadlineMs - Date.now())}`);
-    if (this.armedPid !== pid) this.options.logger.debug({ pid, inMs: deadlineMs - Date.now() }, 'process watchdog armed');
+    if (this.armedPid !== pid) this.options.logger.debug({ applicationPid: pid, inMs: deadlineMs - Date.now() }, 'process watchdog armed');
     this.armedPid = pid;
   }
 
   disarm(): void {
     if (this.armedPid === null) return;
     this.send('disarm');
-    this.options.logger.debug({ pid: this.armedPid }, 'process watchdog disarmed');
+    this.options.logger.debug({ applicationPid: this.armedPid }, 'process watchdog disarmed');
     this.armedPid = null;
   }
 
@@ -105,7 +105,8 @@ export class ProcessWatchdog implements ProcessFence {
         const [event, pidText] = pending.slice(0, newline).split(' ');
         pending = pending.slice(newline + 1);
         if (event !== 'fired') continue;
-        this.options.logger.warn({ pid: Number(pidText) }, 'the process watchdog killed the application: the lease was not renewed in time');
+        if (this.armedPid === Number(pidText)) this.armedPid = null;
+        this.options.logger.warn({ applicationPid: Number(pidText) }, 'the process watchdog killed the application: the lease was not renewed in time');
         this.options.onFired?.(Number(pidText));
       }
     });
@@ -115,7 +116,7 @@ export class ProcessWatchdog implements ProcessFence {
       this.armedPid = null;
       this.options.logger.error({ code: result.exitCode, signal: result.signal }, 'the process watchdog exited; starting it again on the next renewal');
     });
-    this.options.logger.debug({ pid: child.pid }, 'process watchdog started');
+    this.options.logger.debug({ watchdogPid: child.pid }, 'process watchdog started');
     return child;
   }
 }
