@@ -6,6 +6,8 @@ import type { Coordinator, LeaderRecord, MemberRecord } from '../coordinator/coo
 import type { MemberState } from '../member-state.js';
 import type { ProcessFence } from '../fencing/process-watchdog.js';
 import { decide, memberAhead, type Decision } from './decide.js';
+import { handover } from './handover.js';
+import { LeaseFencing } from './lease-fencing.js';
 import { readSnapshot, type ClusterSnapshot } from './snapshot.js';
 
 /** Who this member is, as published in `members/<name>` and the service catalog. */
@@ -54,23 +56,16 @@ export interface HaLoopDeps {
 /**
  * The HA loop: every `loopWaitMs`, read an immutable snapshot of the cluster, decide (a pure
  * function, see `decide.ts`), act through the recipe, publish this member's entry and service tags,
- * and log one INFO line saying what it decided.
- *
- * A primary is fenced in three layers, each covering what the previous one cannot:
- * 1. a timer in this loop fences at `lastRenewal + ttl - safetyMargin`, so a slow or unreachable
- *    coordination store cannot leave it writable after another member could take the lease;
- * 2. the dead-man event inside the database does the same when this supervisor is frozen;
- * 3. the process watchdog, a separate process, kills the database at
- *    `lastRenewal + ttl - safetyMargin / 2` when both are frozen (a stopped database runs no event)
- *    or the database does not obey. It is disarmed once the database confirmed it is read-only.
+ * and log one INFO line saying what it decided. `LeaseFencing` keeps a primary inside its lease.
  */
 export class HaLoop {
   private timer: NodeJS.Timeout | undefined;
-  private fenceTimer: NodeJS.Timeout | undefined;
   private cycling: Promise<void> | undefined;
   private stopped = false;
   private lastTerm = 0;
   private downSinceMs: number | null = null;
+  private noLeaderSinceMs: number | null = null;
+  private rebootstraps = 0;
   private readonly coordinator: Coordinator;
   private readonly recipe: Recipe;
   private readonly state: MemberState;
@@ -78,8 +73,8 @@ export class HaLoop {
   private readonly timings: HaTimings;
   private readonly backups: BackupScheduler | null;
   private readonly rebootstrap: Rebootstrap;
-  private readonly processFence: ProcessFence;
   private readonly logger: Logger;
+  private readonly fencing: LeaseFencing;
 
   constructor(deps: HaLoopDeps) {
     ({
@@ -90,13 +85,10 @@ export class HaLoop {
       timings: this.timings,
       backups: this.backups,
       rebootstrap: this.rebootstrap,
-      processFence: this.processFence,
       logger: this.logger,
     } = deps);
+    this.fencing = new LeaseFencing(deps.recipe, deps.state, deps.processFence, deps.timings, deps.logger);
   }
-
-  private noLeaderSinceMs: number | null = null;
-  private rebootstraps = 0;
 
   start(): void {
     const tick = () => {
@@ -113,47 +105,14 @@ export class HaLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.fenceTimer) clearTimeout(this.fenceTimer);
+    this.fencing.stop();
     await this.cycling;
-  }
-
-  private fenceAtMs(): number {
-    return this.state.lastRenewOkAtMs + this.timings.ttlMs - this.timings.safetyMarginMs;
-  }
-
-  /** After each acquisition or renewal: move the fence timer and the process watchdog forward. */
-  private armFences(): void {
-    if (this.fenceTimer) clearTimeout(this.fenceTimer);
-    const renewedAt = this.state.lastRenewOkAtMs;
-    this.fenceTimer = setTimeout(() => {
-      if (this.state.lastRenewOkAtMs !== renewedAt || !this.state.holdsLease) return;
-      this.logger.warn('lease not renewed before ttl - safetyMargin; turning read-only');
-      void this.fence();
-    }, Math.max(0, this.fenceAtMs() - Date.now()));
-    const pid = this.recipe.pid;
-    if (pid !== undefined) this.processFence.arm(pid, renewedAt + this.timings.ttlMs - this.timings.safetyMarginMs / 2);
-  }
-
-  private async fence(): Promise<void> {
-    this.state.holdsLease = false;
-    this.state.role = 'replica';
-    await this.fenceDatabase();
-  }
-
-  /** Fences the database; the process watchdog stands down only once it confirmed. */
-  private async fenceDatabase(): Promise<boolean> {
-    const fenced = await this.recipe.fence();
-    if (fenced) this.processFence.disarm();
-    return fenced;
   }
 
   /** Gives the lease up while the database is known not to accept writes. */
   private async releaseLease(): Promise<void> {
     await this.coordinator.releaseLeader();
-    this.state.holdsLease = false;
-    this.state.role = 'replica';
-    if (this.fenceTimer) clearTimeout(this.fenceTimer);
-    this.processFence.disarm();
+    this.fencing.released();
   }
 
   /** One HA cycle. Never throws. */
@@ -172,7 +131,7 @@ export class HaLoop {
       this.state.coordinatorReachable = false;
       const holding = this.state.holdsLease ? '; still primary until the lease could have expired' : '';
       this.logger.info({ err: describeError(err) }, `coordination store unreachable${holding}`);
-      if (this.state.holdsLease && Date.now() >= this.fenceAtMs()) await this.fence();
+      if (this.state.holdsLease && Date.now() >= this.fencing.fenceAtMs()) await this.fencing.loseLease();
       return;
     }
     this.state.leader = snapshot.leader;
@@ -217,7 +176,11 @@ export class HaLoop {
     switch (decision.kind) {
       case 'handover':
         await this.backups?.abortRunning('switchover');
-        return this.handover(decision.to, health.position);
+        return handover(
+          { coordinator: this.coordinator, recipe: this.recipe, state: this.state, fencing: this.fencing, ...this.timings },
+          decision.to,
+          health.position,
+        );
       case 'rebootstrap': {
         await this.backups?.abortRunning('data is being replaced');
         if (this.rebootstraps >= 2) return `${decision.reason}; not again after ${this.rebootstraps} attempts: needs an operator`;
@@ -236,21 +199,21 @@ export class HaLoop {
         const startedMs = Date.now();
         if (!(await this.coordinator.renewLeader())) {
           this.state.leaseRenewalFailures++;
-          await this.fence();
+          await this.fencing.loseLease();
           return 'could not renew the lease; turned read-only';
         }
         this.state.leaseRenewals++;
         this.state.lastRenewOkAtMs = startedMs;
         this.state.holdsLease = true;
-        this.armFences();
+        this.fencing.renewed();
         if (!health.alive) return decision.reason;
         const ahead = health.writable ? undefined : memberAhead(snapshot, this.self.name, health.position, (a, b) => this.recipe.comparePositions(a, b));
         if (ahead) {
           await this.releaseLease();
           return `${ahead.name} is ahead of this server (${ahead.position} > ${health.position}); gave the lease up`;
         }
-        if (health.writable) await this.recipe.extendFence(this.fenceAtMs());
-        else await this.recipe.becomePrimary(this.fenceAtMs());
+        if (health.writable) await this.recipe.extendFence(this.fencing.fenceAtMs());
+        else await this.recipe.becomePrimary(this.fencing.fenceAtMs());
         this.state.role = 'primary';
         return decision.reason;
       }
@@ -266,12 +229,12 @@ export class HaLoop {
         this.state.lastRenewOkAtMs = startedMs;
         this.state.holdsLease = true;
         this.lastTerm = record.term;
-        this.armFences();
+        this.fencing.renewed();
         try {
-          await this.recipe.becomePrimary(this.fenceAtMs());
+          await this.recipe.becomePrimary(this.fencing.fenceAtMs());
         } catch (err) {
           await this.coordinator.releaseLeader().catch(() => undefined);
-          await this.fence();
+          await this.fencing.loseLease();
           throw err;
         }
         this.state.role = 'primary';
@@ -279,7 +242,7 @@ export class HaLoop {
         return `${decision.reason}; now primary (term ${record.term})`;
       }
       case 'follow': {
-        if (health.writable) await this.fenceDatabase();
+        if (health.writable) await this.fencing.fenceDatabase();
         this.state.role = 'replica';
         if (!(health.replicating && health.source === decision.address)) {
           await this.backups?.abortRunning('replication must be re-pointed');
@@ -289,43 +252,12 @@ export class HaLoop {
         return decision.reason;
       }
       case 'fence':
-        await this.fence();
+        await this.fencing.loseLease();
         return decision.reason;
       case 'wait':
         if (health.alive && snapshot.leader === null) this.state.role = 'replica';
         return decision.reason;
     }
-  }
-
-  /**
-   * Planned handover: refuse writes, wait until the target has everything this member wrote, then
-   * release the lease so the target (and only it, the switchover key names it) takes it. Gives up
-   * after the switchover timeout and stays primary.
-   */
-  private async handover(to: string, position: string): Promise<string> {
-    if (!(await this.fenceDatabase())) {
-      await this.coordinator.delete('switchover');
-      return `switchover to ${to} abandoned: this server did not confirm it is read-only`;
-    }
-    const final = (await this.recipe.health()).position || position;
-    const deadline = Date.now() + Math.min(this.timings.switchoverTimeoutMs, 10_000);
-    let renewedAtMs = Date.now();
-    while (Date.now() < deadline) {
-      if (Date.now() - renewedAtMs >= this.timings.loopWaitMs) {
-        // keep the lease while waiting, so no other member can take it before the target
-        renewedAtMs = Date.now();
-        if (!(await this.coordinator.renewLeader())) return 'switchover: lost the lease while handing over';
-        this.state.lastRenewOkAtMs = renewedAtMs;
-      }
-      const target = (await this.coordinator.listMembers()).find((m) => m.name === to);
-      if (target?.healthy && this.recipe.comparePositions(target.position, final) === 0) {
-        await this.releaseLease();
-        return `switchover: ${to} has everything up to ${final}; released the lease`;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await this.coordinator.delete('switchover');
-    return `switchover to ${to} abandoned: it did not reach ${final} in time; staying primary`;
   }
 
   private memberHealthy(): boolean {
