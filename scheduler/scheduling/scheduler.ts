@@ -55,7 +55,7 @@ function placementOptions(ctx: PassContext, req: PlacementRequest): SelectOption
     const disk = req.group.ephemeralDisk;
     // sticky: try the previous node first; migrate from a node that is gone: prefer its rack, then its datacenter
     if (disk.sticky || disk.migrate) opts.preferredNodes = [prev];
-    if (disk.migrate && (req.reason === 'lost' || req.reason === 'migrate')) opts.nearNode = prev;
+    if (disk.migrate && (req.reason === 'lost' || req.reason === 'migrate' || req.reason === 'resume')) opts.nearNode = prev;
   }
   return opts;
 }
@@ -118,19 +118,21 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
   for (const req of decided.places) {
     const groupName = req.group.name;
     const failure = failed.get(groupName);
-    if (failure) {
-      // Nomad coalesces: after one failed placement, the group's others fail the same way.
+    let stack = stacks.get(groupName);
+    // Nomad coalesces: after one failed placement, the group's others fail the same way. Not so
+    // with per_alloc volumes: each index has its own candidate nodes, so each is tried.
+    if (failure && stack?.perAlloc == null) {
       failure.coalescedFailures = (failure.coalescedFailures ?? 0) + 1;
       continue;
     }
-    let stack = stacks.get(groupName);
     if (!stack) {
       const expected = decided.places.reduce((n, r) => (r.group.name === groupName ? n + 1 : n), 0);
       stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack', expected)));
     }
-    const chosen = stack.select(placementOptions(ctx, req));
+    const chosen = stack.select(placementOptions(ctx, req), req.index);
     if (!chosen) {
-      failed.set(groupName, { ...stack.lastFailure! });
+      if (failure) failure.coalescedFailures = (failure.coalescedFailures ?? 0) + 1;
+      else failed.set(groupName, { ...stack.lastFailure! });
       continue;
     }
     const node = ctx.nodes[chosen.nodeIdx]!;
@@ -152,7 +154,8 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       taskStates: NO_TASK_STATES,
       previousAllocation: req.previous?.id ?? '',
       nextAllocation: '',
-      rescheduleTracker: req.tracker ?? req.previous?.rescheduleTracker ?? null,
+      // a resumed placement takes the data of a stopped allocation, not its reschedule history
+      rescheduleTracker: req.tracker ?? (req.reason === 'resume' ? null : req.previous?.rescheduleTracker) ?? null,
       followupEvalId: '',
       metrics: chosen.metrics,
       createTimeMs: nowMs,

@@ -4,6 +4,7 @@ import type { PassContext } from './context.js';
 import { DistinctChecker } from './distinct.js';
 import { feasibleNodes, groupRequirements } from './feasible.js';
 import { LOCALITY_TIERS, localityScore } from './locality.js';
+import { perAllocFailureMetrics, perAllocPool } from './per-alloc.js';
 import { affinityScore, antiAffinityScore, fitScore, groupAffinities } from './rank.js';
 import type { Rng } from './rng.js';
 import { SpreadScorer } from './spread.js';
@@ -54,6 +55,8 @@ export class GroupStack {
   /** Score breakdowns of this stack's placements, referenced by their metrics. */
   private readonly scoreLog: ScoreLog;
   private readonly exhaustedMaps = new Map<number, Record<string, number>>();
+  /** Sources of the group's `per_alloc` volumes; `null` for groups without any (the common case). */
+  readonly perAlloc: readonly string[] | null;
 
   constructor(
     private readonly ctx: PassContext,
@@ -71,6 +74,7 @@ export class GroupStack {
     this.feasible = new Int32Array(n);
     const count = feasibleNodes(ctx.table, req, this.feasible, this.staticFiltered);
     this.feasibleCount = count;
+    this.perAlloc = req.perAllocVolumes.length > 0 ? req.perAllocVolumes : null;
     rng.shuffle(this.feasible, count);
     this.distinct = new DistinctChecker(ctx, job, group);
     this.spread = new SpreadScorer(ctx, job, group, this.feasible, count);
@@ -140,28 +144,64 @@ export class GroupStack {
     return norm;
   }
 
-  /** Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits. */
-  select(opts: SelectOptions = {}): Selection | null {
+  /**
+   * Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits.
+   * `index` is the allocation's index; it matters only for groups with `per_alloc` volumes, whose
+   * candidates are the feasible nodes holding `source[index]` (few, so all of them are scored).
+   */
+  select(opts: SelectOptions = {}, index = -1): Selection | null {
+    let pool: readonly number[] | null = null;
+    if (this.perAlloc !== null) {
+      pool = perAllocPool(this.ctx.table, this.feasibleSet(), this.perAlloc, index);
+      if (pool.length === 0) {
+        this.lastFailure = null;
+        return this.perAllocFailure(index, 0);
+      }
+    }
     if (opts.preferredNodes && opts.preferredNodes.length > 0) {
       const feasible = this.feasibleSet();
-      const chosen = this.walk(opts, opts.preferredNodes.filter((i) => feasible[i] === 1));
+      const chosen = this.walk(
+        opts,
+        opts.preferredNodes.filter((i) => feasible[i] === 1 && (pool === null || pool.includes(i))),
+      );
       if (chosen) return chosen;
     }
     if (opts.nearNode !== undefined) {
       // Data locality in tiers, each tried in full before the next (the limited candidate walk
       // could otherwise miss the rack-mate): same rack, then same datacenter, then anywhere.
       const near = this.ctx.nodes[opts.nearNode]!;
+      const total = pool === null ? this.feasibleCount : pool.length;
       for (const tier of LOCALITY_TIERS) {
         const members: number[] = [];
-        for (let k = 0; k < this.feasibleCount; k++) {
-          const i = this.feasible[k]!;
+        for (let k = 0; k < total; k++) {
+          const i = pool === null ? this.feasible[k]! : pool[k]!;
           if (i !== opts.nearNode && localityScore(near, this.ctx.nodes[i]!) === tier) members.push(i);
         }
         const chosen = members.length > 0 ? this.walk(opts, members) : null;
         if (chosen) return chosen;
       }
     }
-    return this.walk(opts, null);
+    const chosen = this.walk(opts, pool);
+    return chosen === null && pool !== null ? this.perAllocFailure(index, pool.length) : chosen;
+  }
+
+  /** Records why a `per_alloc` placement found no node (see {@link perAllocFailureMetrics}); returns null. */
+  private perAllocFailure(index: number, poolSize: number): null {
+    this.lastFailure = perAllocFailureMetrics(
+      this.lastFailure ?? {
+        nodesEvaluated: 0,
+        nodesFiltered: this.ctx.nodes.length - this.feasibleCount,
+        nodesAvailable: this.nodesAvailable,
+        constraintFiltered: this.staticFiltered,
+        nodesExhausted: 0,
+        dimensionExhausted: EMPTY,
+        scoreMetaData: [],
+      },
+      this.perAlloc!,
+      index,
+      this.feasibleCount - poolSize,
+    );
+    return null;
   }
 
   private feasibleSet(): Uint8Array {
