@@ -95,7 +95,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     alloc: [
       migrationGuardHook(migrationSource),
       allocDirHook,
-      migrateHook({ client: () => client(), nodeId: identity.id, allocsDir }),
+      migrateHook({ client: () => client(), nodeId: identity.id, allocsDir, waitDownNodeMs: config.migrateWaitDownNodeMs }),
       diskWatcherHook({ intervalMs: config.diskWatchIntervalMs, hardLimitFactor: config.diskHardLimitFactor }),
     ],
     task: [taskEnvHook, volumesHook(hostVolumes)],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { applyEnvOverrides, parseConfig, readConfigFile } from '../../common/config.js';
+import { applyEnvOverrides, durationMs, parseConfig, readConfigFile } from '../../common/config.js';
 
 const resources = z
   .object({
@@ -25,6 +25,8 @@ const resources = z
  * reserved: { cpuMhz: 0, memoryMb: 0, diskMb: 0 }
  * host_volume:                  # directories offered to jobs (volumes/host-volume-config.ts)
  *   mysql-data: { path: /srv/mysql, read_only: false }
+ *   data[0]: { path: /srv/data0 }  # per_alloc volumes: allocation index 0 of `source = "data"`
+ * migrateWaitDownNodeMs: 30s    # wait for a down previous node before starting without its data
  * ```
  */
 export const agentConfigSchema = z
@@ -49,6 +51,11 @@ export const agentConfigSchema = z
     diskWatchIntervalMs: z.number().int().min(10).default(10_000),
     /** An allocation is failed past ephemeral_disk.size times this. */
     diskHardLimitFactor: z.number().min(1).default(1.2),
+    /**
+     * How long a migrating allocation waits for its previous node to come back when that node is
+     * down, before it starts empty with PILOTFISH_DATA_LOST=1 (a duration: 30s, 1m; 0 = no wait).
+     */
+    migrateWaitDownNodeMs: durationMs({ minMs: 0, maxMs: 3_600_000, hint: 'a migrating allocation does not start while it waits' }).default(30_000),
   })
   .strict();
 
