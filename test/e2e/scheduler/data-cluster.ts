@@ -16,6 +16,8 @@ import { waitFor } from '../../support/wait.js';
 export interface AgentSpec {
   rack: string;
   hostVolumes?: Record<string, { path: string; readOnly?: boolean }>;
+  /** More agent.yaml lines (e.g. GC settings). */
+  extra?: string[];
 }
 
 export const HEARTBEAT_TTL_MS = 3_000;
@@ -82,6 +84,7 @@ export async function startDataCluster(root: string, specs: readonly AgentSpec[]
         // a killed node stays dead in these tests: do not wait the default 30 s for it to return
         'migrateWaitDownNodeMs: 2000',
         ...(volumes ? ['host_volume:', volumes] : []),
+        ...(spec.extra ?? []),
         '',
       ].join('\n'),
     );
