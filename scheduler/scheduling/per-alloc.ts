@@ -36,3 +36,8 @@ export function perAllocFailureMetrics(base: AllocMetrics, sources: readonly str
     constraintFiltered: { ...base.constraintFiltered, [`missing host volume ${names}`]: missing },
   };
 }
+
+/** Failure metrics when only the per-node pass filtered: no candidate was evaluated. */
+export function staticFailure(nodesFiltered: number, nodesAvailable: Record<string, number>, constraintFiltered: Record<string, number>): AllocMetrics {
+  return { nodesEvaluated: 0, nodesFiltered, nodesAvailable, constraintFiltered, nodesExhausted: 0, dimensionExhausted: {}, scoreMetaData: [] };
+}

@@ -3,8 +3,8 @@ import { SCORING, groupResources } from '../structs/index.js';
 import type { PassContext } from './context.js';
 import { DistinctChecker } from './distinct.js';
 import { feasibleNodes, groupRequirements } from './feasible.js';
-import { LOCALITY_TIERS, localityScore } from './locality.js';
-import { perAllocFailureMetrics, perAllocPool } from './per-alloc.js';
+import { LOCALITY_TIERS, localityScore, tierMembers } from './locality.js';
+import { perAllocFailureMetrics, perAllocPool, staticFailure } from './per-alloc.js';
 import { affinityScore, antiAffinityScore, fitScore, groupAffinities } from './rank.js';
 import type { Rng } from './rng.js';
 import { SpreadScorer } from './spread.js';
@@ -146,37 +146,24 @@ export class GroupStack {
 
   /**
    * Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits.
-   * `index` is the allocation's index; it matters only for groups with `per_alloc` volumes, whose
-   * candidates are the feasible nodes holding `source[index]` (few, so all of them are scored).
+   * `index` (the allocation's) matters only with `per_alloc` volumes: see per-alloc.ts.
    */
   select(opts: SelectOptions = {}, index = -1): Selection | null {
     let pool: readonly number[] | null = null;
     if (this.perAlloc !== null) {
       pool = perAllocPool(this.ctx.table, this.feasibleSet(), this.perAlloc, index);
-      if (pool.length === 0) {
-        this.lastFailure = null;
-        return this.perAllocFailure(index, 0);
-      }
+      if (pool.length === 0) return this.perAllocFailure(index, 0, false);
     }
     if (opts.preferredNodes && opts.preferredNodes.length > 0) {
       const feasible = this.feasibleSet();
-      const chosen = this.walk(
-        opts,
-        opts.preferredNodes.filter((i) => feasible[i] === 1 && (pool === null || pool.includes(i))),
-      );
+      const chosen = this.walk(opts, opts.preferredNodes.filter((i) => feasible[i] === 1 && (pool === null || pool.includes(i))));
       if (chosen) return chosen;
     }
     if (opts.nearNode !== undefined) {
       // Data locality in tiers, each tried in full before the next (the limited candidate walk
       // could otherwise miss the rack-mate): same rack, then same datacenter, then anywhere.
-      const near = this.ctx.nodes[opts.nearNode]!;
-      const total = pool === null ? this.feasibleCount : pool.length;
       for (const tier of LOCALITY_TIERS) {
-        const members: number[] = [];
-        for (let k = 0; k < total; k++) {
-          const i = pool === null ? this.feasible[k]! : pool[k]!;
-          if (i !== opts.nearNode && localityScore(near, this.ctx.nodes[i]!) === tier) members.push(i);
-        }
+        const members = tierMembers(this.ctx.nodes, opts.nearNode, pool ?? this.feasible, pool?.length ?? this.feasibleCount, tier);
         const chosen = members.length > 0 ? this.walk(opts, members) : null;
         if (chosen) return chosen;
       }
@@ -185,22 +172,10 @@ export class GroupStack {
     return chosen === null && pool !== null ? this.perAllocFailure(index, pool.length) : chosen;
   }
 
-  /** Records why a `per_alloc` placement found no node (see {@link perAllocFailureMetrics}); returns null. */
-  private perAllocFailure(index: number, poolSize: number): null {
-    this.lastFailure = perAllocFailureMetrics(
-      this.lastFailure ?? {
-        nodesEvaluated: 0,
-        nodesFiltered: this.ctx.nodes.length - this.feasibleCount,
-        nodesAvailable: this.nodesAvailable,
-        constraintFiltered: this.staticFiltered,
-        nodesExhausted: 0,
-        dimensionExhausted: EMPTY,
-        scoreMetaData: [],
-      },
-      this.perAlloc!,
-      index,
-      this.feasibleCount - poolSize,
-    );
+  /** Records why a `per_alloc` placement found no node (see {@link perAllocFailureMetrics}); `walked`: build on the walk's failure. */
+  private perAllocFailure(index: number, poolSize: number, walked = true): null {
+    const base = (walked ? this.lastFailure : null) ?? staticFailure(this.ctx.nodes.length - this.feasibleCount, this.nodesAvailable, this.staticFiltered);
+    this.lastFailure = perAllocFailureMetrics(base, this.perAlloc!, index, this.feasibleCount - poolSize);
     return null;
   }
 

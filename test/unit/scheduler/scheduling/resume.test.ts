@@ -60,4 +60,24 @@ describe('resume after a job stop', () => {
     const placed = placedAllocs(h.process(h.evalFor(job(2, false)), { nowMs: 20, seed: 2 }));
     expect(placed.map((a) => a.previousAllocation)).toEqual(['', '', '']);
   });
+
+  it('DataHolder_replacementOfANeverStartedReplacement_prefersTheNodeThatRanIt', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const h = new Harness();
+      for (let i = 0; i < 10; i++) h.upsertNode(mockNode({ id: `n${i}` }));
+      const j = mockJob({ groups: [mockGroup({ count: 1, ephemeralDisk: { sizeMb: 100, sticky: true, migrate: true } })] });
+      h.upsertJob(j);
+      const [a] = placedAllocs(h.process(h.evalFor(j), { nowMs: 0, seed }));
+      const ran = { main: { state: 'running' as const, failed: false, restarts: 0, lastRestartMs: 0, startedAtMs: 1, finishedAtMs: 0, events: [] } };
+      h.upsertAllocs([{ ...h.alloc(a!.id)!, clientStatus: 'running', taskStates: ran }]);
+      // a's node goes down: b replaces it elsewhere, but b's node goes down before b ever runs
+      h.upsertNode({ ...h.node(a!.nodeId)!, status: 'down' });
+      const [b] = placedAllocs(h.process(h.evalFor(j, 'node-update'), { nowMs: 1, seed: seed + 1 }));
+      h.upsertNode({ ...h.node(b!.nodeId)!, status: 'down' });
+      h.upsertNode({ ...h.node(a!.nodeId)!, status: 'ready' });
+      const [c] = placedAllocs(h.process(h.evalFor(j, 'node-update'), { nowMs: 2, seed: seed + 2 }));
+      expect(c!.previousAllocation).toBe(b!.id);
+      expect(c!.nodeId).toBe(a!.nodeId);
+    }
+  });
 });
