@@ -39,12 +39,13 @@ function waitForAllocChange(ctx: ServerContext, nodeId: string, index: number, w
   });
 }
 
-let memo: { index: number; ids: Set<string> } | undefined;
+const memo = new WeakMap<ServerContext['store'], { index: number; ids: Set<string> }>();
 
-/** {@link protectedAllocIds}, computed once per state index (every agent's long-poll asks). */
+/** {@link protectedAllocIds}, computed once per store and state index (every agent's long-poll asks). */
 function protectedOf(store: ServerContext['store']): Set<string> {
-  if (memo?.index !== store.index) memo = { index: store.index, ids: protectedAllocIds(store) };
-  return memo.ids;
+  let entry = memo.get(store);
+  if (entry?.index !== store.index) memo.set(store, (entry = { index: store.index, ids: protectedAllocIds(store) }));
+  return entry.ids;
 }
 
 /** Node routes: agent endpoints (register, heartbeat, allocations) and operator endpoints (status, drain, eligibility). */

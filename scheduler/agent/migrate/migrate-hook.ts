@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../../../common/errors.js';
 import { delay } from '../../../common/retry.js';
@@ -112,6 +112,11 @@ async function migrate(ctx: AllocHookContext, deps: MigrateHookDeps, pull: boole
   if (current.sameNode) {
     const from = join(deps.allocsDir, current.prevAllocId);
     if (!existsSync(from)) return { lost: `previous allocation directory ${from} is gone`, message: '' };
+    // Its data already moved on (to an allocation that never reported) or removed: never start
+    // empty silently. A target that already holds data is a rerun after a crash mid-move.
+    if (!existsSync(join(from, 'alloc', 'data')) && (await readdir(ctx.dir.dataDir).catch(() => [])).length === 0) {
+      return { lost: `previous allocation ${current.prevAllocId} has no alloc/data any more`, message: '' };
+    }
     const { moved, skipped } = await installPreviousData(from, ctx.dir, tasks);
     return { message: `moved ${moved.join(', ') || 'nothing'} from previous allocation ${current.prevAllocId} on this node${skipped.length ? `; kept non-empty ${skipped.join(', ')}` : ''}` };
   }
