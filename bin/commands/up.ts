@@ -125,8 +125,9 @@ async function upWithScheduler(dir: string, options: UpOptions, logger: ReturnTy
     say(`job mysql submitted; scheduler API http://${scheduler.address} (token in ${dir}/secrets/scheduler-token)`);
     const primary = await Promise.race([waitForPrimary(files.cluster, Number(options.timeout) * 1000), stopped.then(() => null)]);
     const members = [0, 1, 2].map((i) => ({ name: `db-${i + 1}`, port: sched.mysqlPortBase + i }));
-    // A new run registers the job again with new allocations: they restore, they do not keep data.
-    printConnections(dir, primary, members, files.cluster, 'Ctrl-C stops the cluster; a new run restores every member from the latest backup (writes after it are not resumed).');
+    // A new run registers the job again: each new allocation resumes the data of the last stopped
+    // allocation of its name (sticky/migrate ephemeral disk), on the same node.
+    printConnections(dir, primary, members, files.cluster, 'Ctrl-C stops the cluster; a new run resumes every member with its data.');
     const signal = await stopped;
     say(`${signal}: stopping the job (each member shuts its database down cleanly), the agents, the server, then etcd`);
   } finally {

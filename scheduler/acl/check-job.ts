@@ -6,7 +6,9 @@ import type { Acl, Decision } from './acl.js';
  * The access check at job submission: the token must hold `submit-job` in the job's namespace, and
  * for every host volume a group asks for, `mount-readonly` when all its uses are read-only (the
  * volume request or every mount of it says `read_only`) and `mount-readwrite` otherwise. The check
- * uses the volume's `source` (the node's volume name), as Nomad does. All violations are reported
+ * uses the volume's `source` (the node's volume name), as Nomad does — for a `per_alloc` request
+ * the source without the index: `host_volume "data"` governs `data[0]`, `data[1]`, … (a rule
+ * written for `data[*]` does not match it; `data*` matches both). All violations are reported
  * together; each message names the volume, the capability it needs and the rule that decided.
  */
 

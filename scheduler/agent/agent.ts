@@ -13,6 +13,7 @@ import { splitAddress } from '../server/server.js';
 import { allocDirOf, type AllocDir } from './alloc-dir.js';
 import { isSameProcessAlive } from './proc.js';
 import { AllocRunner, type PersistedAlloc } from './alloc-runner.js';
+import { collectAllocDirs } from './alloc-gc.js';
 import { allocDirHook } from './alloc-dir-hook.js';
 import { diskWatcherHook } from './disk-hook.js';
 import { attachMigrationSource } from './migrate/attach-source.js';
@@ -95,7 +96,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     alloc: [
       migrationGuardHook(migrationSource),
       allocDirHook,
-      migrateHook({ client: () => client(), nodeId: identity.id, allocsDir }),
+      migrateHook({ client: () => client(), nodeId: identity.id, allocsDir, waitDownNodeMs: config.migrateWaitDownNodeMs }),
       diskWatcherHook({ intervalMs: config.diskWatchIntervalMs, hardLimitFactor: config.diskHardLimitFactor }),
     ],
     task: [taskEnvHook, volumesHook(hostVolumes)],
@@ -221,8 +222,25 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     }
   };
 
+  const gcLoop = async () => {
+    const gcLog = log.child({ component: 'gc' });
+    while (!signal.aborted) {
+      await delay(config.gc_interval, signal).catch(() => undefined);
+      if (signal.aborted) return;
+      await collectAllocDirs({
+        allocsDir,
+        config: { intervalMs: config.gc_interval, maxAllocs: config.gc_max_allocs, maxAgeMs: config.gc_max_age },
+        fetchServerView: () => client().get<{ allocs: { alloc: Allocation }[]; keep?: string[] }>(`/v1/node/${identity.id}/allocations?index=0`, { signal }).then((v) => ({ allocs: v.allocs, keep: v.keep ?? [] })),
+        runners,
+        forgetRunner: (id) => runners.delete(id),
+        inFlight: (id) => migrationSource.inFlight(id),
+        logger: gcLog,
+      }).catch((err: unknown) => gcLog.warn({ err: String(err) }, 'garbage collection failed'));
+    }
+  };
+
   await register();
-  const loops = [heartbeatLoop(), watchLoop(), reporter.run(signal)];
+  const loops = [heartbeatLoop(), watchLoop(), reporter.run(signal), gcLoop()];
   for (const runner of runners.values()) reporter.push(runner.report());
 
   return {

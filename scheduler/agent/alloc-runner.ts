@@ -89,6 +89,11 @@ export class AllocRunner {
     return this.alloc.id;
   }
 
+  /** The allocation as last received from the server. */
+  get allocation(): Allocation {
+    return this.alloc;
+  }
+
   /** Whether the runner has finished (all tasks dead). */
   get terminal(): boolean {
     return this.clientStatus === 'complete' || this.clientStatus === 'failed';

@@ -45,12 +45,27 @@ export const ephemeralDiskSchema = z.strictObject({
   migrate: z.boolean().optional(),
 });
 
-/** `volume "<name>" { type = "host", source, read_only }`. */
-export const volumeSchema = z.strictObject({
-  type: z.literal('host', { error: 'only host volumes are supported (type = "host")' }).default('host'),
-  source: z.string().min(1, 'is required'),
-  read_only: z.boolean().default(false),
-});
+/**
+ * `volume "<name>" { type = "host", source, read_only, per_alloc }`. With `per_alloc = true`
+ * allocation index N uses the node's volume `source[N]` (Nomad semantics), so `source` itself must
+ * not end in an index.
+ */
+export const volumeSchema = z
+  .strictObject({
+    type: z.literal('host', { error: 'only host volumes are supported (type = "host")' }).default('host'),
+    source: z.string().min(1, 'is required'),
+    read_only: z.boolean().default(false),
+    per_alloc: z.boolean().default(false),
+  })
+  .superRefine((v, ctx) => {
+    if (v.per_alloc && /\[\d*\]$/.test(v.source)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source'],
+        message: `${JSON.stringify(v.source)} already ends in an index; with per_alloc = true the allocation index is appended (source = "data" → data[0], data[1], …)`,
+      });
+    }
+  });
 
 /** `volume_mount { volume, destination, read_only }`. */
 export const volumeMountSchema = z.strictObject({

@@ -82,7 +82,7 @@ function toGroup(name: string, raw: RawGroup, job: RawJob): TaskGroup {
       sticky: raw.ephemeral_disk.sticky ?? false,
       migrate: raw.ephemeral_disk.migrate ?? false,
     },
-    volumes: Object.fromEntries(Object.entries(raw.volume).map(([n, v]) => [n, { type: v.type, source: v.source, readOnly: v.read_only }])),
+    volumes: Object.fromEntries(Object.entries(raw.volume).map(([n, v]) => [n, { type: v.type, source: v.source, readOnly: v.read_only, ...(v.per_alloc ? { perAlloc: true } : {}) }])),
     tasks: Object.entries(raw.task).map(([n, t]) => toTask(n, t, groupRestart)),
     meta: raw.meta,
   };

@@ -16,7 +16,13 @@ export interface GroupRequirements {
   drivers: string[];
   /** Job, group and task constraints, without the distinct_* ones. */
   constraints: Constraint[];
+  /** Node volume names every allocation of the group needs. */
   hostVolumes: string[];
+  /**
+   * Sources of `per_alloc` volume requests: allocation index N needs `source[N]`, so these are
+   * checked per placement (`GroupStack.select`), never in the per-node pass. Empty for most jobs.
+   */
+  perAllocVolumes: string[];
 }
 
 function datacenterMatcher(patterns: readonly string[]): (dc: string) => boolean {
@@ -36,7 +42,8 @@ export function groupRequirements(job: Job, group: TaskGroup): GroupRequirements
     datacenters: datacenterMatcher(job.datacenters),
     drivers: [...new Set(group.tasks.map((t) => t.driver))],
     constraints: all.filter((c) => c.operator !== 'distinct_hosts' && c.operator !== 'distinct_property'),
-    hostVolumes: Object.values(group.volumes).map((v) => v.source),
+    hostVolumes: [...new Set(Object.values(group.volumes).flatMap((v) => (v.perAlloc === true ? [] : [v.source])))],
+    perAllocVolumes: [...new Set(Object.values(group.volumes).flatMap((v) => (v.perAlloc === true ? [v.source] : [])))],
   };
 }
 
@@ -54,8 +61,11 @@ export function infeasibleReason(node: Node, req: GroupRequirements): string | u
   return requirementsReason(node, req);
 }
 
-/** Like {@link infeasibleReason} without the status check: can an allocation already there stay (in-place update)? */
-export function requirementsReason(node: Node, req: GroupRequirements): string | undefined {
+/**
+ * Like {@link infeasibleReason} without the status check: can an allocation already there stay
+ * (in-place update)? `index` is the allocation's index, for `per_alloc` volumes (-1: not checked).
+ */
+export function requirementsReason(node: Node, req: GroupRequirements, index = -1): string | undefined {
   if (!req.datacenters(node.datacenter)) return 'datacenter not in job datacenters';
   for (const driver of req.drivers) {
     const info = node.drivers[driver];
@@ -68,6 +78,12 @@ export function requirementsReason(node: Node, req: GroupRequirements): string |
   }
   for (const volume of req.hostVolumes) {
     if (!node.hostVolumes[volume]) return `missing host volume ${volume}`;
+  }
+  if (index >= 0) {
+    for (const source of req.perAllocVolumes) {
+      const name = `${source}[${index}]`;
+      if (!node.hostVolumes[name]) return `missing host volume ${name}`;
+    }
   }
   return undefined;
 }

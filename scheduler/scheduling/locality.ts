@@ -20,3 +20,14 @@ export const LOCALITY_TIERS: readonly number[] = [0.75, 0.5];
 export function localityTier(score: number): 'node' | 'rack' | 'datacenter' | 'elsewhere' {
   return score >= 1 ? 'node' : score >= 0.75 ? 'rack' : score >= 0.5 ? 'datacenter' : 'elsewhere';
 }
+
+/** The first `count` node indices of `candidates`, other than `nearIdx`, whose locality score to it is `tier`. */
+export function tierMembers(nodes: readonly Node[], nearIdx: number, candidates: ArrayLike<number>, count: number, tier: number): number[] {
+  const near = nodes[nearIdx]!;
+  const members: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const i = candidates[k]!;
+    if (i !== nearIdx && localityScore(near, nodes[i]!) === tier) members.push(i);
+  }
+  return members;
+}

@@ -20,6 +20,8 @@ export interface Column {
   values: string[];
 }
 
+const NONE: readonly number[] = Object.freeze([]);
+
 export class NodeTable {
   readonly index = new Map<string, number>();
   /** Capacity per node index: cpu MHz, memory MB, disk MB (fingerprinted minus reserved). */
@@ -42,6 +44,8 @@ export class NodeTable {
   };
   private readonly drivers = new Map<string, Uint8Array>();
   private readonly volumes = new Map<string, Uint8Array>();
+  /** Node indices per host volume name, built on first use (only `per_alloc` groups need it). */
+  private holders: Map<string, number[]> | null = null;
 
   constructor(readonly nodes: readonly Node[]) {
     const n = nodes.length;
@@ -108,6 +112,25 @@ export class NodeTable {
       this.volumes.set(source, ok);
     }
     return ok;
+  }
+
+  /**
+   * Indices (ascending) of the nodes offering a host volume named `name`. One pass over every
+   * node's volumes builds the index for all names at once, so a `per_alloc` group with a thousand
+   * indices costs one scan, not a thousand.
+   */
+  volumeHolders(name: string): readonly number[] {
+    if (this.holders === null) {
+      this.holders = new Map();
+      for (let i = 0; i < this.nodes.length; i++) {
+        for (const volume of Object.keys(this.nodes[i]!.hostVolumes)) {
+          let list = this.holders.get(volume);
+          if (!list) this.holders.set(volume, (list = []));
+          list.push(i);
+        }
+      }
+    }
+    return this.holders.get(name) ?? NONE;
   }
 
   /** For a predicate on values: a lookup by value id (index `values.length` stands for "missing"). */

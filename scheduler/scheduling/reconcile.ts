@@ -30,7 +30,12 @@ export interface PlacementRequest {
   group: TaskGroup;
   index: number;
   previous: Allocation | null;
-  reason: 'new' | 'reschedule' | 'lost' | 'migrate' | 'destructive';
+  /**
+   * `resume`: a new placement of a sticky/migrate group whose name was used before by an
+   * allocation that stopped without a replacement (job stopped and run again, scaled down and up):
+   * it takes over that allocation's data (see {@link lastStopped}).
+   */
+  reason: 'new' | 'resume' | 'reschedule' | 'lost' | 'migrate' | 'destructive';
   /** Nodes the replacement of a failed allocation avoids. */
   penaltyNodeIds: string[];
   tracker: RescheduleTracker | null;
@@ -86,7 +91,25 @@ function classify(state: StateSnapshot, job: Job, group: TaskGroup, alloc: Alloc
   if (alloc.jobVersion === job.version) return slot('keep');
   const old = state.jobVersion(alloc.namespace, alloc.jobId, alloc.jobVersion)?.groups.find((g) => g.name === group.name);
   if (!old || tasksUpdated(old, group)) return slot('destructive');
-  return requirementsReason(node, groupRequirements(job, group)) === undefined ? slot('inplace') : slot('destructive');
+  return requirementsReason(node, groupRequirements(job, group), allocIndex(alloc.name)) === undefined ? slot('inplace') : slot('destructive');
+}
+
+/**
+ * Per index, the newest terminal allocation of `group` that nothing replaced (`nextAllocation`
+ * empty): what a sticky/migrate placement of that index takes its data from. Beyond Nomad, which
+ * starts such placements empty (hashicorp/nomad#14977): a job stopped and run again, as
+ * `pilotfish up --scheduler` does on every start, keeps its data as long as the previous
+ * allocation has not been garbage-collected.
+ */
+function lastStopped(allocs: readonly Allocation[], group: string): Map<number, Allocation> {
+  const byIndex = new Map<number, Allocation>();
+  for (const a of allocs) {
+    if (a.taskGroup !== group || !isTerminal(a) || a.nextAllocation !== '') continue;
+    const index = allocIndex(a.name);
+    const seen = byIndex.get(index);
+    if (index >= 0 && (!seen || a.modifyTimeMs > seen.modifyTimeMs || (a.modifyTimeMs === seen.modifyTimeMs && a.createTimeMs > seen.createTimeMs))) byIndex.set(index, a);
+  }
+  return byIndex;
 }
 
 /** Decides, for every group of `job` (undefined or stopped: stop everything), what the plan must do. */
@@ -167,11 +190,13 @@ export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: re
     }
     const used = new Set(slots.map((s) => s.index));
     let next = 0;
+    const stopped = group.count > slots.length && (group.ephemeralDisk.sticky || group.ephemeralDisk.migrate) ? lastStopped(allocs, group.name) : null;
     for (let missing = group.count - slots.length; missing > 0; missing--) {
       while (used.has(next)) next++;
       used.add(next);
       desired.place++;
-      result.places.push({ group, index: next, previous: null, reason: 'new', penaltyNodeIds: [], tracker: null });
+      const previous = stopped?.get(next) ?? null;
+      result.places.push({ group, index: next, previous, reason: previous ? 'resume' : 'new', penaltyNodeIds: [], tracker: null });
     }
   }
   later.sort((a, b) => a.waitUntilMs - b.waitUntilMs);

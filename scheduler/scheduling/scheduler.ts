@@ -1,5 +1,5 @@
 import type { AllocMetrics, Allocation, Evaluation, Job, Plan } from '../structs/index.js';
-import { allocName, isTerminal } from '../structs/index.js';
+import { allocName, dataHolder, isTerminal } from '../structs/index.js';
 import { PassContext } from './context.js';
 import { reconcile } from './reconcile.js';
 import type { PlacementRequest } from './reconcile.js';
@@ -39,7 +39,7 @@ const NO_OPTIONS: SelectOptions = Object.freeze({});
 /** New allocations have no task states yet; one frozen map serves them all (updates replace it). */
 const NO_TASK_STATES: Allocation['taskStates'] = Object.freeze({});
 
-function placementOptions(ctx: PassContext, req: PlacementRequest): SelectOptions {
+function placementOptions(ctx: PassContext, req: PlacementRequest, find: (id: string) => Allocation | undefined): SelectOptions {
   if (req.previous === null && req.penaltyNodeIds.length === 0) return NO_OPTIONS;
   const opts: SelectOptions = {};
   if (req.penaltyNodeIds.length > 0) {
@@ -50,12 +50,14 @@ function placementOptions(ctx: PassContext, req: PlacementRequest): SelectOption
     }
     opts.penaltyNodes = set;
   }
-  const prev = req.previous ? ctx.index.get(req.previous.nodeId) : undefined;
+  const disk = req.group.ephemeralDisk;
+  // the data is where the chain's last allocation that ever ran is (structs/data-holder.ts)
+  const holder = req.previous && (disk.sticky || disk.migrate) ? dataHolder(req.previous, find) : req.previous;
+  const prev = holder ? ctx.index.get(holder.nodeId) : undefined;
   if (prev !== undefined && req.reason !== 'reschedule') {
-    const disk = req.group.ephemeralDisk;
     // sticky: try the previous node first; migrate from a node that is gone: prefer its rack, then its datacenter
     if (disk.sticky || disk.migrate) opts.preferredNodes = [prev];
-    if (disk.migrate && (req.reason === 'lost' || req.reason === 'migrate')) opts.nearNode = prev;
+    if (disk.migrate && (req.reason === 'lost' || req.reason === 'migrate' || req.reason === 'resume')) opts.nearNode = prev;
   }
   return opts;
 }
@@ -113,24 +115,28 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
   }
   if (!job) return plan;
 
+  let byId: Map<string, Allocation> | null = null;
+  const findAlloc = (id: string) => (byId ??= new Map(allocs.map((a) => [a.id, a]))).get(id);
   const stacks = new Map<string, GroupStack>();
   const failed = new Map<string, AllocMetrics & { coalescedFailures?: number }>();
   for (const req of decided.places) {
     const groupName = req.group.name;
     const failure = failed.get(groupName);
-    if (failure) {
-      // Nomad coalesces: after one failed placement, the group's others fail the same way.
+    let stack = stacks.get(groupName);
+    // Nomad coalesces: after one failed placement, the group's others fail the same way. Not so
+    // with per_alloc volumes: each index has its own candidate nodes, so each is tried.
+    if (failure && stack?.perAlloc == null) {
       failure.coalescedFailures = (failure.coalescedFailures ?? 0) + 1;
       continue;
     }
-    let stack = stacks.get(groupName);
     if (!stack) {
       const expected = decided.places.reduce((n, r) => (r.group.name === groupName ? n + 1 : n), 0);
       stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack', expected)));
     }
-    const chosen = stack.select(placementOptions(ctx, req));
+    const chosen = stack.select(placementOptions(ctx, req, findAlloc), req.index);
     if (!chosen) {
-      failed.set(groupName, { ...stack.lastFailure! });
+      if (failure) failure.coalescedFailures = (failure.coalescedFailures ?? 0) + 1;
+      else failed.set(groupName, { ...stack.lastFailure! });
       continue;
     }
     const node = ctx.nodes[chosen.nodeIdx]!;
@@ -152,7 +158,8 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       taskStates: NO_TASK_STATES,
       previousAllocation: req.previous?.id ?? '',
       nextAllocation: '',
-      rescheduleTracker: req.tracker ?? req.previous?.rescheduleTracker ?? null,
+      // a resumed placement takes the data of a stopped allocation, not its reschedule history
+      rescheduleTracker: req.tracker ?? (req.reason === 'resume' ? null : req.previous?.rescheduleTracker) ?? null,
       followupEvalId: '',
       metrics: chosen.metrics,
       createTimeMs: nowMs,

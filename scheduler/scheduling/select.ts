@@ -3,7 +3,8 @@ import { SCORING, groupResources } from '../structs/index.js';
 import type { PassContext } from './context.js';
 import { DistinctChecker } from './distinct.js';
 import { feasibleNodes, groupRequirements } from './feasible.js';
-import { LOCALITY_TIERS, localityScore } from './locality.js';
+import { LOCALITY_TIERS, localityScore, tierMembers } from './locality.js';
+import { perAllocFailureMetrics, perAllocPool, staticFailure } from './per-alloc.js';
 import { affinityScore, antiAffinityScore, fitScore, groupAffinities } from './rank.js';
 import type { Rng } from './rng.js';
 import { SpreadScorer } from './spread.js';
@@ -54,6 +55,8 @@ export class GroupStack {
   /** Score breakdowns of this stack's placements, referenced by their metrics. */
   private readonly scoreLog: ScoreLog;
   private readonly exhaustedMaps = new Map<number, Record<string, number>>();
+  /** Sources of the group's `per_alloc` volumes; `null` for groups without any (the common case). */
+  readonly perAlloc: readonly string[] | null;
 
   constructor(
     private readonly ctx: PassContext,
@@ -71,6 +74,7 @@ export class GroupStack {
     this.feasible = new Int32Array(n);
     const count = feasibleNodes(ctx.table, req, this.feasible, this.staticFiltered);
     this.feasibleCount = count;
+    this.perAlloc = req.perAllocVolumes.length > 0 ? req.perAllocVolumes : null;
     rng.shuffle(this.feasible, count);
     this.distinct = new DistinctChecker(ctx, job, group);
     this.spread = new SpreadScorer(ctx, job, group, this.feasible, count);
@@ -140,28 +144,39 @@ export class GroupStack {
     return norm;
   }
 
-  /** Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits. */
-  select(opts: SelectOptions = {}): Selection | null {
+  /**
+   * Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits.
+   * `index` (the allocation's) matters only with `per_alloc` volumes: see per-alloc.ts.
+   */
+  select(opts: SelectOptions = {}, index = -1): Selection | null {
+    let pool: readonly number[] | null = null;
+    if (this.perAlloc !== null) {
+      pool = perAllocPool(this.ctx.table, this.feasibleSet(), this.perAlloc, index);
+      if (pool.length === 0) return this.perAllocFailure(index, 0, false);
+    }
     if (opts.preferredNodes && opts.preferredNodes.length > 0) {
       const feasible = this.feasibleSet();
-      const chosen = this.walk(opts, opts.preferredNodes.filter((i) => feasible[i] === 1));
+      const chosen = this.walk(opts, opts.preferredNodes.filter((i) => feasible[i] === 1 && (pool === null || pool.includes(i))));
       if (chosen) return chosen;
     }
     if (opts.nearNode !== undefined) {
       // Data locality in tiers, each tried in full before the next (the limited candidate walk
       // could otherwise miss the rack-mate): same rack, then same datacenter, then anywhere.
-      const near = this.ctx.nodes[opts.nearNode]!;
       for (const tier of LOCALITY_TIERS) {
-        const members: number[] = [];
-        for (let k = 0; k < this.feasibleCount; k++) {
-          const i = this.feasible[k]!;
-          if (i !== opts.nearNode && localityScore(near, this.ctx.nodes[i]!) === tier) members.push(i);
-        }
+        const members = tierMembers(this.ctx.nodes, opts.nearNode, pool ?? this.feasible, pool?.length ?? this.feasibleCount, tier);
         const chosen = members.length > 0 ? this.walk(opts, members) : null;
         if (chosen) return chosen;
       }
     }
-    return this.walk(opts, null);
+    const chosen = this.walk(opts, pool);
+    return chosen === null && pool !== null ? this.perAllocFailure(index, pool.length) : chosen;
+  }
+
+  /** Records why a `per_alloc` placement found no node (see {@link perAllocFailureMetrics}); `walked`: build on the walk's failure. */
+  private perAllocFailure(index: number, poolSize: number, walked = true): null {
+    const base = (walked ? this.lastFailure : null) ?? staticFailure(this.ctx.nodes.length - this.feasibleCount, this.nodesAvailable, this.staticFiltered);
+    this.lastFailure = perAllocFailureMetrics(base, this.perAlloc!, index, this.feasibleCount - poolSize);
+    return null;
   }
 
   private feasibleSet(): Uint8Array {

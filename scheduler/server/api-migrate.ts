@@ -1,5 +1,6 @@
 import { PilotfishError } from '../../common/errors.js';
 import { issueMigrationToken } from '../agent/migrate/token.js';
+import { dataHolder } from '../structs/index.js';
 import type { ServerContext } from './context.js';
 import type { Router } from './http/router.js';
 
@@ -8,6 +9,8 @@ import type { Router } from './http/router.js';
  * allocation needs to take over its previous allocation's data. Callable with the management
  * token or the node secret of the allocation's own node (never another node's).
  *
+ * The "previous allocation" answered is the data holder of the chain (`structs/data-holder.ts`):
+ * the direct predecessor, or an older one when the predecessors never reached an agent.
  * Answers where the previous allocation is (`sameNode`, `sourceAddress`), whether it has stopped
  * (`prevTerminal`; the agent waits for it before it moves or pulls data, so the copy is
  * consistent), whether its node is down (`prevNodeDown`: the data cannot be fetched), and, when
@@ -43,7 +46,9 @@ export function addMigrateRoutes(router: Router, ctx: ServerContext, migrationKe
         throw new PilotfishError('FORBIDDEN', `allocation ${alloc.id} does not run on node ${req.principal.nodeId}`);
       }
       if (alloc.previousAllocation === '') return { status: 404, body: { error: `allocation ${alloc.id} has no previous allocation` } };
-      const prev = ctx.allocs.find(alloc.previousAllocation);
+      const direct = ctx.allocs.find(alloc.previousAllocation);
+      // the newest allocation of the chain that ever ran: a replacement that never reached an agent has no data
+      const prev = direct ? dataHolder(direct, (id) => ctx.allocs.find(id)) : undefined;
       if (!prev) return { status: 404, body: { error: `previous allocation ${alloc.previousAllocation} is gone` } };
       const prevNode = ctx.store.node(prev.nodeId);
       const sameNode = prev.nodeId === alloc.nodeId;

@@ -1,6 +1,7 @@
 import { PilotfishError } from '../../common/errors.js';
 import type { Job } from '../structs/index.js';
 import type { ClientAllocUpdate } from './alloc-service.js';
+import { protectedAllocIds } from './gc.js';
 import type { ServerContext } from './context.js';
 import type { RouteRequest, Router } from './http/router.js';
 import type { NodeRegistration } from './node-service.js';
@@ -36,6 +37,15 @@ function waitForAllocChange(ctx: ServerContext, nodeId: string, index: number, w
     ctx.store.on('change', onChange);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+const memo = new WeakMap<ServerContext['store'], { index: number; ids: Set<string> }>();
+
+/** {@link protectedAllocIds}, computed once per store and state index (every agent's long-poll asks). */
+function protectedOf(store: ServerContext['store']): Set<string> {
+  let entry = memo.get(store);
+  if (entry?.index !== store.index) memo.set(store, (entry = { index: store.index, ids: protectedAllocIds(store) }));
+  return entry.ids;
 }
 
 /** Node routes: agent endpoints (register, heartbeat, allocations) and operator endpoints (status, drain, eligibility). */
@@ -75,7 +85,9 @@ export function addNodeRoutes(router: Router, ctx: ServerContext): void {
         alloc,
         job: ctx.store.jobVersion(alloc.namespace, alloc.jobId, alloc.jobVersion) as Job,
       }));
-      return { body: { index: ctx.store.allocIndexOfNode(nodeId), allocs } };
+      // terminal allocations of this node whose data may still be pulled or resumed: the agent's GC keeps them
+      const keep = protectedOf(ctx.store);
+      return { body: { index: ctx.store.allocIndexOfNode(nodeId), allocs, keep: allocs.filter((a) => keep.has(a.alloc.id)).map((a) => a.alloc.id) } };
     },
     { node: true },
   );

@@ -12,6 +12,9 @@ import { applyEnvOverrides, durationMs, parseConfig, readConfigFile } from '../.
  * heartbeatGrace: 10s            # extra time before a silent node is marked down
  * workers: 1
  * logLevel: info
+ * gcInterval: 5m                 # how often terminal allocations and evaluations are collected (Nomad job_gc_interval)
+ * evalGcThreshold: 1h            # age past which finished evaluations and terminal allocations go (Nomad eval_gc_threshold)
+ * batchEvalGcThreshold: 24h      # the same for batch jobs (Nomad batch_eval_gc_threshold)
  * ```
  */
 export const serverConfigSchema = z
@@ -25,6 +28,9 @@ export const serverConfigSchema = z
     heartbeatTtlMs: durationMs({ minMs: 1000, hint: 'agents heartbeat at a third of it' }).default(10_000),
     heartbeatGraceMs: durationMs({ minMs: 0 }).default(10_000),
     workers: z.number().int().min(1).max(16).default(1),
+    gcIntervalMs: durationMs({ minMs: 1000, maxMs: 86_400_000 }).default(300_000),
+    evalGcThresholdMs: durationMs({ minMs: 1000, hint: 'terminal allocations younger than this stay for inspection' }).default(3_600_000),
+    batchEvalGcThresholdMs: durationMs({ minMs: 1000 }).default(86_400_000),
     schedulerAlgorithm: z.enum(['binpack', 'spread']).default('binpack'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
     /** ACL client tokens and their policies (scheduler/acl/acl-registry.ts); absent = management token only. */
@@ -44,7 +50,7 @@ export const serverConfigSchema = z
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 
 /** Config keys that accept a duration under their YAML name without the `Ms` suffix. */
-const DURATION_KEYS = ['heartbeatTtl', 'heartbeatGrace'] as const;
+const DURATION_KEYS = ['heartbeatTtl', 'heartbeatGrace', 'gcInterval', 'evalGcThreshold', 'batchEvalGcThreshold'] as const;
 
 function renameDurations(raw: Record<string, unknown>): Record<string, unknown> {
   const out = { ...raw };

@@ -11,6 +11,7 @@ import { addNodeRoutes } from './api-nodes.js';
 import type { ServerConfig } from './config.js';
 import { findNode, type ServerContext } from './context.js';
 import { EvalBroker } from './eval-broker.js';
+import { ServerGc } from './gc.js';
 import { Heartbeats } from './heartbeats.js';
 import { createHttpServer } from './http/http-server.js';
 import { Router } from './http/router.js';
@@ -62,6 +63,9 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     'state restored',
   );
 
+  const gc = new ServerGc(store, config, logger.child({ component: 'gc' }));
+  gc.start(config.gcIntervalMs);
+
   const stop = new AbortController();
   const workers = Array.from({ length: config.workers }, (_, i) =>
     new Worker(store, broker, logger.child({ component: 'worker', worker: i })).run(stop.signal),
@@ -94,6 +98,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       stop.abort();
       broker.close();
       heartbeats.close();
+      gc.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await Promise.allSettled(workers);

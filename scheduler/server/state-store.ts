@@ -21,6 +21,10 @@ export interface StateOp {
   nodeSecrets?: Record<string, string>;
   allocs?: Allocation[];
   evals?: Evaluation[];
+  /** Allocations garbage-collected (server/gc.ts); applied after the upserts of the same op. */
+  deleteAllocs?: string[];
+  /** Evaluations garbage-collected. */
+  deleteEvals?: string[];
 }
 
 interface Persisted {
@@ -116,6 +120,18 @@ export class StateStore extends EventEmitter {
       if (before && before.nodeId !== alloc.nodeId) this.nodeAllocIndex.set(before.nodeId, this.index);
     }
     for (const evaluation of op.evals ?? []) this.evalTable.set(evaluation.id, evaluation);
+    for (const id of op.deleteAllocs ?? []) {
+      const alloc = this.allocTable.get(id);
+      if (!alloc) continue;
+      this.account(alloc, -1);
+      this.allocTable.delete(id);
+      this.byNode.get(alloc.nodeId)?.delete(id);
+      this.byJob.get(jobKey(alloc.namespace, alloc.jobId))?.delete(id);
+      // the node's long-poll wakes up: its agent learns the allocation is gone (agent GC)
+      this.nodeAllocIndex.set(alloc.nodeId, this.index);
+      this.usageArray = undefined;
+    }
+    for (const id of op.deleteEvals ?? []) this.evalTable.delete(id);
   }
 
   private account(alloc: Allocation, sign: 1 | -1): void {

@@ -8,3 +8,4 @@ export * from './defaults.js';
 export * from './target.js';
 export * from './names.js';
 export * from './resources.js';
+export * from './data-holder.js';

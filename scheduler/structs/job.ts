@@ -115,6 +115,17 @@ export interface VolumeRequest {
   type: 'host';
   source: string;
   readOnly: boolean;
+  /**
+   * Nomad's `per_alloc`: allocation index N claims the node's volume `source[N]` instead of
+   * `source` (see {@link volumeSourceFor}). Absent when false, so job versions stored before the
+   * field existed compare equal to new ones.
+   */
+  perAlloc?: boolean;
+}
+
+/** The node volume name that allocation `index` of a group needs for `request`: `source` or, per_alloc, `source[index]`. */
+export function volumeSourceFor(request: VolumeRequest, index: number): string {
+  return request.perAlloc === true ? `${request.source}[${index}]` : request.source;
 }
 
 /** Where a task sees a requested volume. */

@@ -10,7 +10,8 @@ import type { HostVolume } from '../../structs/node.js';
  * every problem is reported at once with its field path.
  */
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A name, optionally with an index for jobs' `per_alloc` requests (`data[0]`, `data[1]`, …). */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\[\d+\])?$/;
 
 /** Validates and normalises the agent's host volumes; throws CONFIG_INVALID listing every problem. */
 export function parseHostVolumes(raw: unknown, field = 'host_volume'): Record<string, HostVolume> {
@@ -23,7 +24,7 @@ export function parseHostVolumes(raw: unknown, field = 'host_volume'): Record<st
   for (const [name, value] of Object.entries(raw)) {
     const at = `${field}.${name}`;
     const body: unknown = Array.isArray(value) ? value[0] : value;
-    if (!NAME.test(name)) problems.push(`${at}: name must be letters, digits, '.', '_' or '-'`);
+    if (!NAME.test(name)) problems.push(`${at}: name must be letters, digits, '.', '_' or '-', optionally followed by an index such as [0] (per_alloc volumes)`);
     if (typeof body !== 'object' || body === null) {
       problems.push(`${at}: expected a block with path`);
       continue;

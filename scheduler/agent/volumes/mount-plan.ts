@@ -1,6 +1,7 @@
 import { join, normalize } from 'node:path';
 import { PilotfishError } from '../../../common/errors.js';
 import type { Task, TaskGroup } from '../../structs/job.js';
+import { volumeSourceFor } from '../../structs/job.js';
 import type { HostVolume } from '../../structs/node.js';
 
 /**
@@ -16,7 +17,7 @@ import type { HostVolume } from '../../structs/node.js';
 /** One bind mount to set up for a task. */
 export interface PlannedMount {
   alias: string;
-  /** The node's volume name. */
+  /** The node's volume name (`source[index]` for a `per_alloc` request). */
   source: string;
   /** The host directory. */
   hostPath: string;
@@ -32,16 +33,21 @@ export function volumeEnvName(alias: string): string {
   return `PILOTFISH_VOLUME_${alias.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-/** Plans `task`'s mounts; throws CONFIG_INVALID (or JOBSPEC_INVALID) when the node lacks a volume or a destination escapes. */
-export function planMounts(group: TaskGroup, task: Task, nodeVolumes: Record<string, HostVolume>, taskDir: string): PlannedMount[] {
+/**
+ * Plans `task`'s mounts for allocation `index` (a `per_alloc` volume request uses the node's
+ * volume `source[index]`); throws CONFIG_INVALID (or JOBSPEC_INVALID) when the node lacks a volume
+ * or a destination escapes.
+ */
+export function planMounts(group: TaskGroup, task: Task, nodeVolumes: Record<string, HostVolume>, taskDir: string, index = 0): PlannedMount[] {
   return task.volumeMounts.map((mount) => {
     const request = group.volumes[mount.volume];
     if (request === undefined) {
       throw new PilotfishError('JOBSPEC_INVALID', `task "${task.name}" volume_mount.volume "${mount.volume}" names no volume of group "${group.name}"`);
     }
-    const hostVolume = nodeVolumes[request.source];
+    const source = volumeSourceFor(request, index);
+    const hostVolume = nodeVolumes[source];
     if (hostVolume === undefined) {
-      throw new PilotfishError('CONFIG_INVALID', `host volume "${request.source}" is not configured on this node (group "${group.name}" volume "${mount.volume}")`);
+      throw new PilotfishError('CONFIG_INVALID', `host volume "${source}" is not configured on this node (group "${group.name}" volume "${mount.volume}")`);
     }
     const relative = normalize(`./${mount.destination}`);
     if (relative === '..' || relative.startsWith('../')) {
@@ -53,7 +59,7 @@ export function planMounts(group: TaskGroup, task: Task, nodeVolumes: Record<str
     if (mount.readOnly) readOnlyBecause.push('mount');
     return {
       alias: mount.volume,
-      source: request.source,
+      source,
       hostPath: hostVolume.path,
       target: join(taskDir, relative),
       readOnly: readOnlyBecause.length > 0,

@@ -16,6 +16,8 @@ import { waitFor } from '../../support/wait.js';
 export interface AgentSpec {
   rack: string;
   hostVolumes?: Record<string, { path: string; readOnly?: boolean }>;
+  /** More agent.yaml lines (e.g. GC settings). */
+  extra?: string[];
 }
 
 export const HEARTBEAT_TTL_MS = 3_000;
@@ -79,7 +81,10 @@ export async function startDataCluster(root: string, specs: readonly AgentSpec[]
         `meta: { rack: ${spec.rack} }`,
         'resources: { cpuMhz: 4000, memoryMb: 4096, diskMb: 20000 }',
         'diskWatchIntervalMs: 200',
+        // a killed node stays dead in these tests: do not wait the default 30 s for it to return
+        'migrateWaitDownNodeMs: 2000',
         ...(volumes ? ['host_volume:', volumes] : []),
+        ...(spec.extra ?? []),
         '',
       ].join('\n'),
     );

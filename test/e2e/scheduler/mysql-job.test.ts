@@ -14,7 +14,7 @@ import { waitFor } from '../../support/wait.js';
  * writer inserts sequence numbers through whichever member answers /primary; the primary's node is
  * drained; its supervisor hands over on SIGTERM, the member comes back on another node with its
  * data migrated, rejoins as a replica without a restore, and every acknowledged write is on the
- * final primary.
+ * final primary. Then `up` is stopped and run again: every member resumes its own data.
  */
 const tmp = tempDir('pf-sched-mysql-');
 const stateDir = join(tmp.path, 'state');
@@ -46,7 +46,7 @@ interface Layout {
 }
 
 describe('MySQL job on the local scheduler', () => {
-  it('MysqlJob_drainPrimaryNode_memberMigratesRejoinsAndNoAckedWriteLost', async () => {
+  it('MysqlJob_drainPrimaryNodeThenUpAgain_memberMigratesMembersResumeNoAckedWriteLost', async () => {
     const t0 = Date.now();
     const up = spawnTracked(process.execPath, [pilotfishBin, 'up', 'mysql', '--scheduler', '--nodes', '6', '--dir', stateDir], { cwd: tmp.path, logFile: upLog });
     upPid = up.pid;
@@ -194,5 +194,51 @@ describe('MySQL job on the local scheduler', () => {
     process.kill(up.pid, 'SIGTERM');
     await waitFor('up stopped', () => readFileSync(upLog, 'utf8').includes('pilotfish up: stopped'), { timeoutMs: 120_000 });
     await waitFor('no process left', () => ownProcesses().length === 0, { timeoutMs: 20_000 });
+
+    // A second `up` resumes every member with its own data: each new allocation takes over the
+    // last stopped allocation of its name (same node), nothing is restored from a backup, and every
+    // acknowledged write is on every member.
+    const upLog2 = join(tmp.path, 'up2.out');
+    const t1 = Date.now();
+    const again = spawnTracked(process.execPath, [pilotfishBin, 'up', 'mysql', '--scheduler', '--nodes', '6', '--dir', stateDir], { cwd: tmp.path, logFile: upLog2 });
+    upPid = again.pid;
+    await waitFor('the primary line of the second run', () => /^primary: /m.test(readFileSync(upLog2, 'utf8')), { timeoutMs: 180_000, intervalMs: 500 });
+    const stopped = await api<Allocation[]>('/v1/job/mysql/allocations');
+    const resumed = await waitFor(
+      'three resumed allocations running',
+      async () => {
+        const list = (await api<Allocation[]>('/v1/job/mysql/allocations')).filter((a) => a.desiredStatus === 'run' && a.clientStatus === 'running');
+        return list.length === 3 ? list : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    for (const a of resumed) {
+      const prev = stopped.find((b) => b.id === a.previousAllocation);
+      expect(prev?.name).toBe(a.name);
+      expect(a.nodeId).toBe(prev?.nodeId);
+      const types = (a.taskStates.mysql?.events ?? []).map((e) => e.type);
+      expect(types).toContain('Migrated');
+      expect(types).not.toContain('DataLost');
+      const memberLog = join(stateDir, 'scheduler', a.nodeName, 'allocs', a.id, 'alloc', 'logs', 'mysql.stdout.0');
+      expect(existsSync(memberLog) ? readFileSync(memberLog, 'utf8') : '').not.toContain('restoring the latest backup');
+    }
+    for (const i of members) {
+      await waitFor(
+        `db-${i + 1} holding every acknowledged write`,
+        async () => {
+          const c = await connect(i).catch(() => null);
+          if (!c) return false;
+          const [rows] = await c.query('SELECT n FROM seq').catch(() => [[]]);
+          await c.end();
+          const present = new Set((rows as { n: number }[]).map((r) => r.n));
+          return acked.every((n) => present.has(n));
+        },
+        { timeoutMs: 60_000 },
+      );
+    }
+    console.log(`[figure] second up --scheduler: members resumed with every acknowledged write after ${Date.now() - t1} ms`);
+    process.kill(again.pid, 'SIGTERM');
+    await waitFor('second up stopped', () => readFileSync(upLog2, 'utf8').includes('pilotfish up: stopped'), { timeoutMs: 120_000 });
+    await waitFor('no process left after the second run', () => ownProcesses().length === 0, { timeoutMs: 20_000 });
   }, 600_000);
 });

@@ -17,14 +17,14 @@ host_volume "mysql-*" { policy = "write" }
 host_volume "mysql-secrets" { policy = "deny" }
 `;
 
-function jobWithVolume(source: string, opts: { requestRo?: boolean; mountRo?: boolean; namespace?: string } = {}) {
+function jobWithVolume(source: string, opts: { requestRo?: boolean; mountRo?: boolean; namespace?: string; perAlloc?: boolean } = {}) {
   return mockJob({
     id: 'db',
     namespace: opts.namespace ?? 'default',
     groups: [
       mockGroup({
         name: 'mysql',
-        volumes: { data: { type: 'host', source, readOnly: opts.requestRo ?? false } },
+        volumes: { data: { type: 'host', source, readOnly: opts.requestRo ?? false, ...(opts.perAlloc ? { perAlloc: true } : {}) } },
         tasks: [mockTask({ volumeMounts: [{ volume: 'data', destination: '/var/lib/mysql', readOnly: opts.mountRo ?? false }] })],
       }),
     ],
@@ -122,5 +122,15 @@ describe('acl job submission', () => {
     expect(() => checkJobSubmission(acl, jobWithVolume('mysql-data'))).not.toThrow();
     const none = new Acl(client(['dev']), [await parsePolicy('dev', 'namespace "*" { policy = "write" }')]);
     expect(() => checkJobSubmission(none, jobWithVolume('data'))).toThrow(/no host_volume rule in the token's policies matches/);
+  });
+
+  it('CheckJob_perAlloc_checkedAgainstTheSourceWithoutIndex', async () => {
+    const policy = await parsePolicy('p', 'namespace "*" { policy = "write" }\nhost_volume "mysql-data" { policy = "write" }\nhost_volume "mysql-secrets" { policy = "deny" }');
+    const acl = new Acl(client(['p']), [policy]);
+    // the rule for "mysql-data" governs the nodes' mysql-data[0], mysql-data[1], … (Nomad checks the source)
+    expect(jobViolations(acl, jobWithVolume('mysql-data', { perAlloc: true }))).toEqual([]);
+    const [violation] = jobViolations(acl, jobWithVolume('mysql-secrets', { perAlloc: true, mountRo: true }));
+    expect(violation?.volume).toBe('mysql-secrets');
+    expect(violation?.message).toMatch(/host volume "mysql-secrets" needs read .* denies it/);
   });
 });

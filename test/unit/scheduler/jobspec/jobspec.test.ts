@@ -38,6 +38,8 @@ const BAD: Record<string, [path: string, message: RegExp]> = {
   'bad-unknown-target.yaml': ['job.tgt.constraint[0].attribute', /unknown target/],
   'bad-volume-mount.hcl': ['job.vm.group.web.task.t.volume_mount[0].volume', /names no volume/],
   'bad-canary.hcl': ['job.canary.update.canary', /canary deployments are not supported/],
+  'bad-per-alloc-type.hcl': ['job.pa.group.db.volume.data.per_alloc', /boolean/],
+  'bad-per-alloc-indexed-source.hcl': ['job.pai.group.db.volume.data.source', /already ends in an index/],
   'bad-memory-too-small.json': ['job.small.group.web.task.t.resources.memory', /at least 10/],
 };
 
@@ -82,6 +84,15 @@ describe('jobspec', () => {
     expect(group.ephemeralDisk).toEqual({ sizeMb: 500, sticky: true, migrate: true });
     expect(group.tasks[0]!.restart).toEqual({ attempts: 3, intervalMs: 1_800_000, delayMs: 10_000, mode: 'delay' });
     expect(group.tasks[0]!.volumeMounts).toEqual([{ volume: 'data', destination: '/data', readOnly: false }]);
+  });
+
+  it('Jobspec_perAllocVolume_parsedAndAbsentWhenFalse', async () => {
+    const text = (perAlloc: string) =>
+      `job "p" {\n group "db" {\n count = 2\n volume "d" {\n type = "host"\n source = "data"\n ${perAlloc}\n }\n task "t" {\n driver = "exec"\n }\n }\n}\n`;
+    const on = await parseJobspec(text('per_alloc = true'), 'hcl');
+    expect(on.groups[0]!.volumes['d']).toEqual({ type: 'host', source: 'data', readOnly: false, perAlloc: true });
+    const off = await parseJobspec(text(''), 'hcl');
+    expect(off.groups[0]!.volumes['d']).toEqual({ type: 'host', source: 'data', readOnly: false });
   });
 
   it('Jobspec_minimalServiceJob_takesNomadDefaults', async () => {

@@ -43,6 +43,16 @@ describe('host volumes', () => {
     expect(volumeEnvName('mysql-data')).toBe('PILOTFISH_VOLUME_MYSQL_DATA');
   });
 
+  it('MountPlan_perAlloc_mountsTheIndexedVolumeWithTheSameReadOnlyRules', () => {
+    const task = mockTask({ name: 'db', volumeMounts: [{ volume: 'data', destination: '/d', readOnly: false }] });
+    const g = mockGroup({ volumes: { data: { type: 'host', source: 'mysql', readOnly: false, perAlloc: true } }, tasks: [task] });
+    const volumes = parseHostVolumes({ 'mysql[0]': { path: dir }, 'mysql[2]': { path: dir, read_only: true } });
+    expect(planMounts(g, task, volumes, '/t', 0)[0]).toMatchObject({ source: 'mysql[0]', readOnly: false });
+    expect(planMounts(g, task, volumes, '/t', 2)[0]).toMatchObject({ source: 'mysql[2]', readOnly: true, readOnlyBecause: ['agent'] });
+    expect(() => planMounts(g, task, volumes, '/t', 1)).toThrow(/host volume "mysql\[1\]" is not configured on this node/);
+    expect(() => parseHostVolumes({ 'mysql[x]': { path: dir } })).toThrow(/host_volume\.mysql\[x\]: name must be/);
+  });
+
   it('MountPlan_refuses_missingVolumeAndEscapingDestination', () => {
     const { group: g, task } = group(false, false);
     expect(() => planMounts(g, task, {}, '/t')).toThrow(/host volume "mysql" is not configured on this node/);
