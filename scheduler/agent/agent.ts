@@ -96,7 +96,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<A
     alloc: [
       migrationGuardHook(migrationSource),
       allocDirHook,
-      migrateHook({ client: () => client(), nodeId: identity.id, allocsDir, waitDownNodeMs: config.migrateWaitDownNodeMs }),
+      migrateHook({ client: () => client(), nodeId: identity.id, allocsDir, waitDownNodeMs: config.migrateWaitForDownNode }),
       diskWatcherHook({ intervalMs: config.diskWatchIntervalMs, hardLimitFactor: config.diskHardLimitFactor }),
     ],
     task: [taskEnvHook, volumesHook(hostVolumes)],

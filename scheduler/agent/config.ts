@@ -26,7 +26,7 @@ const resources = z
  * host_volume:                  # directories offered to jobs (volumes/host-volume-config.ts)
  *   mysql-data: { path: /srv/mysql, read_only: false }
  *   data[0]: { path: /srv/data0 }  # per_alloc volumes: allocation index 0 of `source = "data"`
- * migrateWaitDownNodeMs: 30s    # wait for a down previous node before starting without its data
+ * migrateWaitForDownNode: 30s    # wait for a down previous node before starting without its data
  * gc_interval: 1m               # terminal allocation directories are collected this often (Nomad's default)
  * gc_max_allocs: 50             # beyond this many allocation directories, terminal ones go oldest first
  * gc_max_age: 24h               # terminal allocation directories older than this go
@@ -54,17 +54,17 @@ export const agentConfigSchema = z
     diskWatchIntervalMs: z.number().int().min(10).default(10_000),
     /** An allocation is failed past ephemeral_disk.size times this. */
     diskHardLimitFactor: z.number().min(1).default(1.2),
-    /**
-     * How long a migrating allocation waits for its previous node to come back when that node is
-     * down, before it starts empty with PILOTFISH_DATA_LOST=1 (a duration: 30s, 1m; 0 = no wait).
-     */
     /** How often terminal allocation directories are collected (Nomad gc_interval). */
     gc_interval: durationMs({ minMs: 1000, maxMs: 86_400_000 }).default(60_000),
     /** Allocation directories kept before terminal ones are removed, oldest first (Nomad gc_max_allocs). */
     gc_max_allocs: z.number().int('must be a whole number').min(1, 'must be at least 1').default(50),
     /** Terminal allocation directories older than this are removed (no Nomad equivalent; its server GC plays the part). */
     gc_max_age: durationMs({ minMs: 1000 }).default(86_400_000),
-    migrateWaitDownNodeMs: durationMs({ minMs: 0, maxMs: 3_600_000, hint: 'a migrating allocation does not start while it waits' }).default(30_000),
+    /**
+     * How long a migrating allocation waits for its previous node to come back when that node is
+     * down, before it starts empty with PILOTFISH_DATA_LOST=1 (a duration: 30s, 1m; 0 = no wait).
+     */
+    migrateWaitForDownNode: durationMs({ minMs: 0, maxMs: 3_600_000, hint: 'a migrating allocation does not start while it waits' }).default(30_000),
   })
   .strict();
 

@@ -82,7 +82,7 @@ export async function startDataCluster(root: string, specs: readonly AgentSpec[]
         'resources: { cpuMhz: 4000, memoryMb: 4096, diskMb: 20000 }',
         'diskWatchIntervalMs: 200',
         // a killed node stays dead in these tests: do not wait the default 30 s for it to return
-        'migrateWaitDownNodeMs: 2000',
+        'migrateWaitForDownNode: 2s',
         ...(volumes ? ['host_volume:', volumes] : []),
         ...(spec.extra ?? []),
         '',
