@@ -18,10 +18,10 @@
  * it, acts, and exits; unarmed, it exits at once. On stdout it reports `fired <pid>` or
  * `gone <pid>` (the process had already exited, or its pid now names another process).
  *
- * It imports nothing but Node built-ins, so it starts in a few tens of milliseconds.
+ * It imports little beyond Node built-ins, so it starts in a few tens of milliseconds.
  */
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { processStartTime } from '../../common/process-start-time.js';
 
 interface Armed {
   pid: number;
@@ -36,16 +36,6 @@ let inputEnded = false;
 
 const monotonicMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
 
-function startTimeOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may contain spaces; the fields after it start behind the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 function report(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -54,7 +44,7 @@ function fire(): void {
   const target = armed;
   armed = null;
   if (target) {
-    if (startTimeOf(target.pid) === target.startTime) {
+    if (processStartTime(target.pid) === target.startTime) {
       try {
         process.kill(target.pid, 'SIGKILL');
         report(`fired ${target.pid}`);
@@ -86,7 +76,7 @@ function command(line: string): void {
       process.stderr.write(`watchdog: ignoring malformed command ${JSON.stringify(line)}\n`);
       return;
     }
-    const startTime = armed?.pid === pid ? armed.startTime : startTimeOf(pid);
+    const startTime = armed?.pid === pid ? armed.startTime : processStartTime(pid);
     if (startTime === null) {
       // nothing to guard: the process is already gone
       armed = null;

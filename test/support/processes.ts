@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Options, type ResultPromise, execa } from 'execa';
+import { processStartTime } from '../../common/process-start-time.js';
 
 /**
  * Every process a test starts is recorded here by PID (one file per process in a directory shared
@@ -18,20 +19,9 @@ interface Record {
   startTime: string;
 }
 
-/** Field 22 of /proc/<pid>/stat: clock ticks since boot when the process started; `null` if gone. */
-function startTimeOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces; fields after it start behind the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 export function recordPid(pid: number): void {
   mkdirSync(REGISTRY_DIR, { recursive: true });
-  const startTime = startTimeOf(pid) ?? '';
+  const startTime = processStartTime(pid) ?? '';
   writeFileSync(join(REGISTRY_DIR, String(pid)), JSON.stringify({ pid, startTime } satisfies Record));
 }
 
@@ -41,7 +31,7 @@ export function forgetPid(pid: number): void {
 
 /** SIGCONT then SIGKILL to the process group (and the process itself), if it is still the recorded one. */
 export function killRecorded(pid: number, startTime?: string): void {
-  const current = startTimeOf(pid);
+  const current = processStartTime(pid);
   if (current === null || (startTime !== undefined && startTime !== '' && current !== startTime)) {
     forgetPid(pid);
     return;
@@ -70,7 +60,7 @@ export function killAllRecorded(dir = REGISTRY_DIR): number {
   for (const name of names) {
     try {
       const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record;
-      if (startTimeOf(record.pid) !== null) killed++;
+      if (processStartTime(record.pid) !== null) killed++;
       killRecorded(record.pid, record.startTime);
     } catch {
       rmSync(join(dir, name), { force: true });
@@ -87,7 +77,7 @@ export function reapAbandonedRuns(): number {
   let killed = 0;
   for (const name of readdirSync(tmpdir())) {
     const match = /^pilotfish-test-pids-(\d+)$/.exec(name);
-    if (!match || startTimeOf(Number(match[1])) !== null) continue;
+    if (!match || processStartTime(Number(match[1])) !== null) continue;
     const dir = join(tmpdir(), name);
     killed += killAllRecorded(dir);
     rmSync(dir, { recursive: true, force: true });
