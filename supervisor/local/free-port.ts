@@ -1,17 +1,15 @@
 import { createServer } from 'node:net';
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/**
+ * Ports are picked below Linux's ephemeral range (32768+, `net.ipv4.ip_local_port_range`): a port
+ * the OS hands out for `listen(0)` comes from that range, and once the probe closes it, any
+ * outgoing connection on the machine may take it as its local port before the real server binds
+ * it ("Address already in use"). Below the range only listeners compete.
+ */
+const LOW = 20_000;
+const HIGH = 32_000;
+/** Ports this process handed out: two servers started side by side must not get the same one. */
+const handedOut = new Set<number>();
 
 function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -23,16 +21,23 @@ function isFree(port: number): Promise<boolean> {
 }
 
 /**
- * The first of `count` consecutive TCP ports that were all free on 127.0.0.1 a moment ago, below
- * Linux's ephemeral range (32768+) so outgoing connections do not take them later. For jobs that
- * derive ports from an allocation index (`base + index`).
+ * The first of `count` consecutive TCP ports that were all free on 127.0.0.1 a moment ago and
+ * were not handed out before by this process. For jobs that derive ports from an allocation index
+ * (`base + index`).
  */
 export async function freeLoopbackPortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
+    const base = LOW + Math.floor(Math.random() * (HIGH - LOW - count));
     let free = true;
-    for (let i = 0; i < count && free; i++) free = await isFree(base + i);
-    if (free) return base;
+    for (let i = 0; i < count && free; i++) free = !handedOut.has(base + i) && (await isFree(base + i));
+    if (!free) continue;
+    for (let i = 0; i < count; i++) handedOut.add(base + i);
+    return base;
   }
-  throw new Error(`no ${count} consecutive free ports found between 20000 and 32000`);
+  throw new Error(`no ${count} consecutive free ports found between ${LOW} and ${HIGH}`);
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export function freeLoopbackPort(): Promise<number> {
+  return freeLoopbackPortRange(1);
 }

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { freePort } from './ports.js';
@@ -71,16 +71,22 @@ export async function startMariadb(options: MariadbOptions = {}): Promise<Mariad
     mysql.createConnection({ socketPath: socket, user: 'root', database, multipleStatements: true });
   const launch = async () => {
     const proc = spawnTracked(MARIADBD, args, { logFile: join(dir.path, 'stdout.log') });
-    await waitFor(
+    const outcome = await waitFor(
       'mariadbd to accept connections',
       async () => {
-        if (proc.child.exitCode !== null) throw new Error(`mariadbd exited; see ${dir.path}/error.log`);
+        if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 'exited';
         const conn = await connect();
         await conn.end();
-        return true;
+        return 'ready';
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );
+    if (outcome === 'exited') {
+      // `--log-basename` moves the error log into the data directory as `<basename>.err`
+      const errorLog = [join(dir.path, 'error.log'), ...readdirSync(dataDir).filter((f) => f.endsWith('.err')).map((f) => join(dataDir, f))].find(existsSync);
+      const tail = errorLog ? readFileSync(errorLog, 'utf8').trim().split('\n').slice(-4).join('\n') : '(no error log)';
+      throw new Error(`mariadbd exited during start-up; the end of ${errorLog ?? 'its error log'}:\n${tail}`);
+    }
     return proc;
   };
   let current = await launch();
