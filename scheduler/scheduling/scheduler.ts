@@ -1,5 +1,6 @@
 import type { AllocMetrics, Allocation, Evaluation, Job, Plan } from '../structs/index.js';
-import { allocName, isTerminal } from '../structs/index.js';
+import { isTerminal } from '../structs/index.js';
+import { AllocNames } from './alloc-names.js';
 import { PassContext } from './context.js';
 import { reconcile } from './reconcile.js';
 import type { PlacementRequest } from './reconcile.js';
@@ -114,6 +115,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
   if (!job) return plan;
 
   const stacks = new Map<string, GroupStack>();
+  const names = new Map<string, AllocNames>();
   const failed = new Map<string, AllocMetrics & { coalescedFailures?: number }>();
   for (const req of decided.places) {
     const groupName = req.group.name;
@@ -127,6 +129,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
     if (!stack) {
       const expected = decided.places.reduce((n, r) => (r.group.name === groupName ? n + 1 : n), 0);
       stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack', expected)));
+      names.set(groupName, new AllocNames(job.id, groupName));
     }
     const chosen = stack.select(placementOptions(ctx, req));
     if (!chosen) {
@@ -138,7 +141,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       id: rng.uuid(),
       namespace: job.namespace,
       evalId: evaluation.id,
-      name: allocName(job.id, groupName, req.index),
+      name: names.get(groupName)!.name(req.index),
       nodeId: node.id,
       nodeName: node.name,
       jobId: job.id,
