@@ -32,9 +32,12 @@ export interface PlacementRequest {
   previous: Allocation | null;
   reason: 'new' | 'reschedule' | 'lost' | 'migrate' | 'destructive';
   /** Nodes the replacement of a failed allocation avoids. */
-  penaltyNodeIds: string[];
+  penaltyNodeIds: readonly string[];
   tracker: RescheduleTracker | null;
 }
+
+/** Requests without penalised nodes share one frozen list: a million placements made a million empty arrays. */
+const NO_PENALTY: readonly string[] = Object.freeze([]);
 
 /** An existing allocation the plan stops. */
 export interface StopRequest {
@@ -122,7 +125,7 @@ export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: re
       budget = Math.max(0, group.update.maxParallel - inFlight);
     }
     const replace = (s: Slot, reason: PlacementRequest['reason'], extra: Partial<PlacementRequest> = {}): void => {
-      result.places.push({ group, index: s.index, previous: s.alloc, reason, penaltyNodeIds: [], tracker: null, ...extra });
+      result.places.push({ group, index: s.index, previous: s.alloc, reason, penaltyNodeIds: NO_PENALTY, tracker: null, ...extra });
     };
     for (const s of slots) {
       switch (s.kind) {
@@ -171,7 +174,7 @@ export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: re
       while (used.has(next)) next++;
       used.add(next);
       desired.place++;
-      result.places.push({ group, index: next, previous: null, reason: 'new', penaltyNodeIds: [], tracker: null });
+      result.places.push({ group, index: next, previous: null, reason: 'new', penaltyNodeIds: NO_PENALTY, tracker: null });
     }
   }
   later.sort((a, b) => a.waitUntilMs - b.waitUntilMs);
