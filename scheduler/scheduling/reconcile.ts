@@ -170,11 +170,12 @@ export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: re
     }
     const used = new Set(slots.map((s) => s.index));
     let next = 0;
+    // the lowest free indices in order; `next` only grows, so taken ones need not be added to `used`
     for (let missing = group.count - slots.length; missing > 0; missing--) {
       while (used.has(next)) next++;
-      used.add(next);
       desired.place++;
       result.places.push({ group, index: next, previous: null, reason: 'new', penaltyNodeIds: NO_PENALTY, tracker: null });
+      next++;
     }
   }
   later.sort((a, b) => a.waitUntilMs - b.waitUntilMs);
