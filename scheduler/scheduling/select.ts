@@ -54,6 +54,8 @@ export class GroupStack {
   /** Score breakdowns of this stack's placements, referenced by their metrics. */
   private readonly scoreLog: ScoreLog;
   private readonly exhaustedMaps = new Map<number, Record<string, number>>();
+  /** Distinct_* filter counts of the current walk per violation code (see DistinctChecker). */
+  private readonly distinctCounts: Int32Array;
   /** Where `parts` writes a candidate's score during the walk (only the norm slot is read). */
   private readonly scratch = new Float64Array(SCORE_SLOTS);
 
@@ -75,6 +77,7 @@ export class GroupStack {
     this.feasibleCount = count;
     rng.shuffle(this.feasible, count);
     this.distinct = new DistinctChecker(ctx, job, group);
+    this.distinctCounts = new Int32Array(this.distinct.codes);
     this.spread = new SpreadScorer(ctx, job, group, this.feasible, count);
     const affinities = groupAffinities(job, group);
     this.affinity = affinities.length > 0 ? new Float64Array(n) : null;
@@ -190,7 +193,9 @@ export class GroupStack {
     const scratch = this.scratch;
     let evaluated = 0;
     let exhausted = 0;
-    let distinctFiltered: Record<string, number> | null = null;
+    let distinctTotal = 0;
+    const distinctCounts = this.distinctCounts;
+    distinctCounts.fill(0);
     let exCpu = 0;
     let exMem = 0;
     let exDisk = 0;
@@ -206,9 +211,9 @@ export class GroupStack {
         this.cursor = this.cursor + 1 === this.feasibleCount ? 0 : this.cursor + 1;
       }
       const violation = this.distinct.violation(i);
-      if (violation !== undefined) {
-        distinctFiltered ??= {};
-        distinctFiltered[violation] = (distinctFiltered[violation] ?? 0) + 1;
+      if (violation !== 0) {
+        distinctCounts[violation]!++;
+        distinctTotal++;
         continue;
       }
       const dim = this.ctx.exhausts(i, this.ask.cpuMhz, this.ask.memoryMb, this.ask.diskMb);
@@ -247,8 +252,12 @@ export class GroupStack {
     // The per-reason breakdown of distinct_* filtering is kept only for failed placements (where it
     // explains the failure); successful ones count it in nodesFiltered.
     const dims = exhausted === 0 ? EMPTY : this.exhaustedCounts(exCpu, exMem, exDisk);
-    const nodesFiltered = this.ctx.nodes.length - this.feasibleCount + (distinctFiltered ? Object.values(distinctFiltered).reduce((a, b) => a + b, 0) : 0);
+    const nodesFiltered = this.ctx.nodes.length - this.feasibleCount + distinctTotal;
     if (best < 0) {
+      let distinctFiltered: Record<string, number> | null = null;
+      for (let code = 1; code < distinctCounts.length; code++) {
+        if (distinctCounts[code]! > 0) (distinctFiltered ??= {})[this.distinct.reason(code)] = distinctCounts[code]!;
+      }
       this.lastFailure = {
         nodesEvaluated: evaluated,
         nodesFiltered,
