@@ -58,6 +58,9 @@ export class GroupStack {
   private readonly distinctCounts: Int32Array;
   /** Where `parts` writes a candidate's score during the walk (only the norm slot is read). */
   private readonly scratch = new Float64Array(SCORE_SLOTS);
+  /** Candidates the walk set aside (see `SCORING.maxSkip`) and their scores, reused by every walk. */
+  private readonly skipped = new Int32Array(SCORING.maxSkip);
+  private readonly skippedScores = new Float64Array(SCORING.maxSkip);
 
   constructor(
     private readonly ctx: PassContext,
@@ -201,8 +204,9 @@ export class GroupStack {
     let exDisk = 0;
     let best = -1;
     let bestScore = -Infinity;
-    let skipped: number[] | null = null;
-    let skippedScores: number[] | null = null;
+    const skipped = this.skipped;
+    const skippedScores = this.skippedScores;
+    let skips = 0;
     for (let step = 0; step < total && evaluated < limit; step++) {
       let i: number;
       if (only) i = only[step]!;
@@ -228,9 +232,9 @@ export class GroupStack {
       const score = scratch[SLOT.norm]!;
       // Nomad's limit iterator sets aside up to maxSkip poorly scored nodes and returns to them only
       // when the source runs dry.
-      if (score < SCORING.skipScoreThreshold && (skipped === null || skipped.length < SCORING.maxSkip)) {
-        (skipped ??= []).push(i);
-        (skippedScores ??= []).push(score);
+      if (score < SCORING.skipScoreThreshold && skips < SCORING.maxSkip) {
+        skipped[skips] = i;
+        skippedScores[skips++] = score;
         continue;
       }
       evaluated++;
@@ -239,7 +243,7 @@ export class GroupStack {
         best = i;
       }
     }
-    for (let k = 0; skipped && skippedScores && k < skipped.length && evaluated < limit; k++) {
+    for (let k = 0; k < skips && evaluated < limit; k++) {
       evaluated++;
       if (skippedScores[k]! > bestScore) {
         bestScore = skippedScores[k]!;
