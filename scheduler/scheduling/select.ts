@@ -35,6 +35,9 @@ export interface Selection {
 
 const EMPTY: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
+/** Collision counts whose anti-affinity score a stack precomputes (more fall back to the function). */
+const ANTI_AFFINITY_TABLE = 64;
+
 /** Placement stack of one task group for one pass; `select` then `commit` per placement. */
 export class GroupStack {
   readonly ask: AllocatedResources;
@@ -56,6 +59,11 @@ export class GroupStack {
   private readonly exhaustedMaps = new Map<number, Record<string, number>>();
   /** Distinct_* filter counts of the current walk per violation code (see DistinctChecker). */
   private readonly distinctCounts: Int32Array;
+  /**
+   * `antiAffinityScore(c, group.count)` by collision count `c`, for the counts a node usually
+   * reaches: read from a typed array the score is not boxed, as the function's result was.
+   */
+  private readonly antiAffinity: Float64Array;
   /** Where `parts` writes a candidate's score during the walk (only the norm slot is read). */
   private readonly scratch = new Float64Array(SCORE_SLOTS);
   /** Candidates the walk set aside (see `SCORING.maxSkip`) and their scores, reused by every walk. */
@@ -81,6 +89,8 @@ export class GroupStack {
     rng.shuffle(this.feasible, count);
     this.distinct = new DistinctChecker(ctx, job, group);
     this.distinctCounts = new Int32Array(this.distinct.codes);
+    this.antiAffinity = new Float64Array(ANTI_AFFINITY_TABLE);
+    for (let c = 1; c < ANTI_AFFINITY_TABLE; c++) this.antiAffinity[c] = antiAffinityScore(c, group.count);
     this.spread = new SpreadScorer(ctx, job, group, this.feasible, count);
     const affinities = groupAffinities(job, group);
     this.affinity = affinities.length > 0 ? new Float64Array(n) : null;
@@ -118,7 +128,7 @@ export class GroupStack {
     out[at + SLOT.fit] = total;
     const collisions = this.groupCount[i]!;
     if (collisions > 0) {
-      const s = antiAffinityScore(collisions, this.group.count);
+      const s = collisions < this.antiAffinity.length ? this.antiAffinity[collisions]! : antiAffinityScore(collisions, this.group.count);
       total += s;
       parts++;
       out[at + SLOT.antiAffinity] = s;
