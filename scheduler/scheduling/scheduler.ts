@@ -136,11 +136,11 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       names.set(groupName, new AllocNames(job.id, groupName));
     }
     const chosen = stack.select(placementOptions(ctx, req));
-    if (!chosen) {
+    if (chosen < 0) {
       failed.set(groupName, { ...stack.lastFailure! });
       continue;
     }
-    const node = ctx.nodes[chosen.nodeIdx]!;
+    const node = ctx.nodes[chosen]!;
     const alloc: Allocation = {
       id: rng.uuid(),
       namespace: job.namespace,
@@ -161,11 +161,11 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       nextAllocation: '',
       rescheduleTracker: req.tracker ?? req.previous?.rescheduleTracker ?? null,
       followupEvalId: '',
-      metrics: chosen.metrics,
+      metrics: stack.lastMetrics,
       createTimeMs: nowMs,
       modifyTimeMs: nowMs,
     };
-    stack.commit(chosen.nodeIdx);
+    stack.commit(chosen);
     push(plan.nodeAllocation, node.id, alloc);
     if (req.previous) {
       const stoppedPrev = stopped.get(req.previous.id);

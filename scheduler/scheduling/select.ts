@@ -27,11 +27,6 @@ export interface SelectOptions {
   nearNode?: number;
 }
 
-/** The chosen node and the metrics explaining the choice. */
-export interface Selection {
-  nodeIdx: number;
-  metrics: AllocMetrics;
-}
 
 const EMPTY: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
@@ -161,12 +156,16 @@ export class GroupStack {
     out[at + SLOT.norm] = total / parts;
   }
 
-  /** Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits. */
-  select(opts: SelectOptions = {}): Selection | null {
+  /**
+   * Picks a node for one more allocation: its index, with the metrics explaining the choice in
+   * `lastMetrics`; or -1 when none fits, with the metrics in `lastFailure`. A number and two fields
+   * rather than a result object: one such object per placement was a million pieces of garbage.
+   */
+  select(opts: SelectOptions = {}): number {
     if (opts.preferredNodes && opts.preferredNodes.length > 0) {
       const feasible = this.feasibleSet();
       const chosen = this.walk(opts, opts.preferredNodes.filter((i) => feasible[i] === 1));
-      if (chosen) return chosen;
+      if (chosen >= 0) return chosen;
     }
     if (opts.nearNode !== undefined) {
       // Data locality in tiers, each tried in full before the next (the limited candidate walk
@@ -178,8 +177,8 @@ export class GroupStack {
           const i = this.feasible[k]!;
           if (i !== opts.nearNode && localityScore(near, this.ctx.nodes[i]!) === tier) members.push(i);
         }
-        const chosen = members.length > 0 ? this.walk(opts, members) : null;
-        if (chosen) return chosen;
+        const chosen = members.length > 0 ? this.walk(opts, members) : -1;
+        if (chosen >= 0) return chosen;
       }
     }
     return this.walk(opts, null);
@@ -196,8 +195,10 @@ export class GroupStack {
 
   /** Metrics of the last failed selection. */
   lastFailure: AllocMetrics | null = null;
+  /** Metrics of the last successful selection. */
+  lastMetrics: AllocMetrics | null = null;
 
-  private walk(opts: SelectOptions, only: readonly number[] | null): Selection | null {
+  private walk(opts: SelectOptions, only: readonly number[] | null): number {
     const total = only ? only.length : this.feasibleCount;
     const limit = only ? total : this.limit;
     // read once: the options object varies in shape between placements
@@ -281,13 +282,13 @@ export class GroupStack {
         dimensionExhausted: dims,
         scoreMetaData: [],
       };
-      return null;
+      return -1;
     }
     const log = this.scoreLog;
     const at = log.append(this.ctx.nodes[best]!.id, evaluated, nodesFiltered, exhausted, dims);
     this.parts(best, penalty, near, log.values, at);
-    const metrics = new PlacementMetrics(log, at);
-    return { nodeIdx: best, metrics };
+    this.lastMetrics = new PlacementMetrics(log, at);
+    return best;
   }
 
   /**
