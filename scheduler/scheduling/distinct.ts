@@ -40,7 +40,7 @@ export class DistinctChecker {
       if (c.operator !== 'distinct_property') continue;
       const col = ctx.table.column(c.attribute);
       const counts = new Int32Array(col.values.length);
-      for (let k = 0; k < ctx.proposedNode.length; k++) {
+      for (let k = 0; k < ctx.proposedCount; k++) {
         if (scope !== null && ctx.proposedGroup[k] !== scope) continue;
         const v = col.valueOf[ctx.proposedNode[k]!]!;
         if (v >= 0) counts[v] = counts[v]! + 1;
