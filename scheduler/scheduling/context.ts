@@ -28,9 +28,13 @@ export class PassContext {
   private readonly groupCounts = new Map<string, Int32Array>();
   private readonly groupPool: Int32Array[];
   private readonly usageArray: Float64Array | undefined;
-  /** Proposed allocations of the job, as parallel lists of node index and group name. */
-  readonly proposedNode: number[] = [];
-  readonly proposedGroup: string[] = [];
+  /**
+   * Proposed allocations of the job, as parallel lists of node index and group name: the first
+   * {@link proposedCount} entries (the lists are the node table's scratch, reused across passes).
+   */
+  readonly proposedNode: number[];
+  readonly proposedGroup: string[];
+  private readonly scratch: NodeTable['scratch'];
 
   constructor(private readonly state: StateSnapshot) {
     this.table = nodeTable(state.nodes());
@@ -39,11 +43,15 @@ export class PassContext {
     this.cap = this.table.cap;
     const sc = this.table.scratch;
     // Undo the previous pass's counts (only where it raised them), then claim the arrays.
-    for (const i of sc.dirty) {
+    for (let k = 0; k < sc.proposedCount; k++) {
+      const i = sc.proposedNode[k]!;
       sc.jobCount[i] = 0;
       for (const g of sc.groupPool) g[i] = 0;
     }
-    sc.dirty = this.proposedNode;
+    sc.proposedCount = 0;
+    this.scratch = sc;
+    this.proposedNode = sc.proposedNode;
+    this.proposedGroup = sc.proposedGroup;
     sc.epoch = sc.epoch === 0x7fffffff ? 1 : sc.epoch + 1;
     if (sc.epoch === 1) sc.stamp.fill(0);
     this.epoch = sc.epoch;
@@ -132,8 +140,15 @@ export class PassContext {
     this.jobCount[i] = this.jobCount[i]! + 1;
     const g = this.groupCount(group);
     g[i] = g[i]! + 1;
-    this.proposedNode.push(i);
-    this.proposedGroup.push(group);
+    // k never exceeds the lists' length, so they stay packed: entries are overwritten or appended
+    const k = this.scratch.proposedCount++;
+    this.proposedNode[k] = i;
+    this.proposedGroup[k] = group;
+  }
+
+  /** How many entries of {@link proposedNode} and {@link proposedGroup} belong to this pass. */
+  get proposedCount(): number {
+    return this.scratch.proposedCount;
   }
 
   /** Records that the plan stops `alloc`, freeing its resources for later placements. */

@@ -40,7 +40,7 @@ export class DistinctChecker {
       if (c.operator !== 'distinct_property') continue;
       const col = ctx.table.column(c.attribute);
       const counts = new Int32Array(col.values.length);
-      for (let k = 0; k < ctx.proposedNode.length; k++) {
+      for (let k = 0; k < ctx.proposedCount; k++) {
         if (scope !== null && ctx.proposedGroup[k] !== scope) continue;
         const v = col.valueOf[ctx.proposedNode[k]!]!;
         if (v >= 0) counts[v] = counts[v]! + 1;
@@ -49,14 +49,30 @@ export class DistinctChecker {
     }
   }
 
-  /** Why node `i` would violate a distinct_* constraint, or `undefined` when it would not. */
-  violation(i: number): string | undefined {
-    if (this.hostsCounts !== null && this.hostsCounts[i]! > 0) return 'distinct_hosts';
-    for (const r of this.rules) {
+  /** Number of violation codes: {@link violation} returns values below this. */
+  get codes(): number {
+    return 2 + this.rules.length;
+  }
+
+  /**
+   * Whether node `i` would violate a distinct_* constraint: 0 when not, else a code whose
+   * {@link reason} names the first constraint violated. A number, so the candidate walk counts
+   * violations per reason in a typed array instead of building a map per placement.
+   */
+  violation(i: number): number {
+    if (this.hostsCounts !== null && this.hostsCounts[i]! > 0) return 1;
+    const rules = this.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k]!;
       const v = r.valueOf[i]!;
-      if (v < 0 || r.counts[v]! >= r.limit) return r.reason;
+      if (v < 0 || r.counts[v]! >= r.limit) return 2 + k;
     }
-    return undefined;
+    return 0;
+  }
+
+  /** The filter reason of a violation code (as shown in `constraintFiltered`). */
+  reason(code: number): string {
+    return code === 1 ? 'distinct_hosts' : this.rules[code - 2]!.reason;
   }
 
   /** Records a placement on node `i` (host counts are kept by the pass context). */

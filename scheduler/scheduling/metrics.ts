@@ -22,7 +22,10 @@ export class ScoreLog {
   values: Float64Array;
   /** Per entry: nodes evaluated, filtered, exhausted, and the index of its `dimensionExhausted` map. */
   counts: Int32Array;
-  readonly nodeIds: string[] = [];
+  /** Node id per entry; the first {@link size} entries are set. */
+  readonly nodeIds: string[];
+  /** Entries appended so far. */
+  size = 0;
   /** The distinct `dimensionExhausted` maps of the entries. */
   readonly dimensionMaps: Record<string, number>[] = [];
   private readonly dimensionIndex = new Map<Record<string, number>, number>();
@@ -36,11 +39,13 @@ export class ScoreLog {
   ) {
     this.values = new Float64Array(Math.max(expected, 1) * SCORE_SLOTS);
     this.counts = new Int32Array(Math.max(expected, 1) * 4);
+    // sized up front like the typed arrays: grown by push, it was reallocated a dozen times per pass
+    this.nodeIds = new Array<string>(Math.max(expected, 1));
   }
 
   /** Reserves the next entry (all score parts NaN), records its counts, and returns its offset into `values`. */
   append(nodeId: string, evaluated: number, filtered: number, exhausted: number, dims: Record<string, number>): number {
-    const n = this.nodeIds.length;
+    const n = this.size;
     const at = n * SCORE_SLOTS;
     if (at + SCORE_SLOTS > this.values.length) {
       const grown = new Float64Array(this.values.length * 2);
@@ -61,7 +66,8 @@ export class ScoreLog {
     this.counts[c + 1] = filtered;
     this.counts[c + 2] = exhausted;
     this.counts[c + 3] = d;
-    this.nodeIds.push(nodeId);
+    this.nodeIds[n] = nodeId;
+    this.size = n + 1;
     return at;
   }
 

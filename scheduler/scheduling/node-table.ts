@@ -39,8 +39,15 @@ export class NodeTable {
     epoch: number;
     jobCount: Int32Array;
     groupPool: Int32Array[];
-    /** Node indices whose counts the last pass raised. */
-    dirty: number[];
+    /**
+     * The proposed allocations of the current (or last) pass, as parallel lists of node index and
+     * group name; the first `proposedCount` entries are valid, the rest are left from earlier
+     * passes. Reused, so a pass overwrites entries instead of growing fresh lists (a thousand
+     * entries per job, reallocated as they grew, were a noticeable share of the garbage).
+     */
+    proposedNode: number[];
+    proposedGroup: string[];
+    proposedCount: number;
   };
   private readonly drivers = new Map<string, Uint8Array>();
   private readonly volumes = new Map<string, Uint8Array>();
@@ -59,7 +66,7 @@ export class NodeTable {
       this.cap[i * 3 + 2] = node.resources.diskMb - node.reserved.diskMb;
       this.schedulable[i] = nodeSchedulable(node) ? 1 : 0;
     }
-    this.scratch = { used: new Float64Array(n * 3), stamp: new Int32Array(n), epoch: 0, jobCount: new Int32Array(n), groupPool: [], dirty: [] };
+    this.scratch = { used: new Float64Array(n * 3), stamp: new Int32Array(n), epoch: 0, jobCount: new Int32Array(n), groupPool: [], proposedNode: [], proposedGroup: [], proposedCount: 0 };
   }
 
   /** The interned column of `target` (computed on first use, then cached with the table). */

@@ -37,9 +37,12 @@ export interface PlacementRequest {
    */
   reason: 'new' | 'resume' | 'reschedule' | 'lost' | 'migrate' | 'destructive';
   /** Nodes the replacement of a failed allocation avoids. */
-  penaltyNodeIds: string[];
+  penaltyNodeIds: readonly string[];
   tracker: RescheduleTracker | null;
 }
+
+/** Requests without penalised nodes share one frozen list: a million placements made a million empty arrays. */
+const NO_PENALTY: readonly string[] = Object.freeze([]);
 
 /** An existing allocation the plan stops. */
 export interface StopRequest {
@@ -145,7 +148,7 @@ export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: re
       budget = Math.max(0, group.update.maxParallel - inFlight);
     }
     const replace = (s: Slot, reason: PlacementRequest['reason'], extra: Partial<PlacementRequest> = {}): void => {
-      result.places.push({ group, index: s.index, previous: s.alloc, reason, penaltyNodeIds: [], tracker: null, ...extra });
+      result.places.push({ group, index: s.index, previous: s.alloc, reason, penaltyNodeIds: NO_PENALTY, tracker: null, ...extra });
     };
     for (const s of slots) {
       switch (s.kind) {
@@ -191,12 +194,13 @@ export function reconcile(state: StateSnapshot, job: Job | undefined, allocs: re
     const used = new Set(slots.map((s) => s.index));
     let next = 0;
     const stopped = group.count > slots.length && (group.ephemeralDisk.sticky || group.ephemeralDisk.migrate) ? lastStopped(allocs, group.name) : null;
+    // the lowest free indices in order; `next` only grows, so taken ones need not be added to `used`
     for (let missing = group.count - slots.length; missing > 0; missing--) {
       while (used.has(next)) next++;
-      used.add(next);
       desired.place++;
       const previous = stopped?.get(next) ?? null;
-      result.places.push({ group, index: next, previous, reason: previous ? 'resume' : 'new', penaltyNodeIds: [], tracker: null });
+      result.places.push({ group, index: next, previous, reason: previous ? 'resume' : 'new', penaltyNodeIds: NO_PENALTY, tracker: null });
+      next++;
     }
   }
   later.sort((a, b) => a.waitUntilMs - b.waitUntilMs);

@@ -1,5 +1,6 @@
 import type { AllocMetrics, Allocation, Evaluation, Job, Plan } from '../structs/index.js';
-import { allocName, dataHolder, isTerminal } from '../structs/index.js';
+import { dataHolder, isTerminal } from '../structs/index.js';
+import { AllocNames } from './alloc-names.js';
 import { PassContext } from './context.js';
 import { reconcile } from './reconcile.js';
 import type { PlacementRequest } from './reconcile.js';
@@ -32,7 +33,11 @@ function emptyPlan(evaluation: Evaluation, job: Job | undefined): Plan {
 }
 
 function push(map: Record<string, Allocation[]>, nodeId: string, alloc: Allocation): void {
-  (map[nodeId] ??= []).push(alloc);
+  const list = map[nodeId];
+  // A list made with its first element holds one slot; `[]` then push reserves 17. Most nodes get
+  // one allocation per plan, so this is most of the plan's garbage.
+  if (list) list.push(alloc);
+  else map[nodeId] = [alloc];
 }
 
 const NO_OPTIONS: SelectOptions = Object.freeze({});
@@ -118,6 +123,7 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
   let byId: Map<string, Allocation> | null = null;
   const findAlloc = (id: string) => (byId ??= new Map(allocs.map((a) => [a.id, a]))).get(id);
   const stacks = new Map<string, GroupStack>();
+  const names = new Map<string, AllocNames>();
   const failed = new Map<string, AllocMetrics & { coalescedFailures?: number }>();
   for (const req of decided.places) {
     const groupName = req.group.name;
@@ -132,19 +138,20 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
     if (!stack) {
       const expected = decided.places.reduce((n, r) => (r.group.name === groupName ? n + 1 : n), 0);
       stacks.set(groupName, (stack = new GroupStack(ctx, job, req.group, rng, options.algorithm ?? 'binpack', expected)));
+      names.set(groupName, new AllocNames(job.id, groupName));
     }
     const chosen = stack.select(placementOptions(ctx, req, findAlloc), req.index);
-    if (!chosen) {
+    if (chosen < 0) {
       if (failure) failure.coalescedFailures = (failure.coalescedFailures ?? 0) + 1;
       else failed.set(groupName, { ...stack.lastFailure! });
       continue;
     }
-    const node = ctx.nodes[chosen.nodeIdx]!;
+    const node = ctx.nodes[chosen]!;
     const alloc: Allocation = {
       id: rng.uuid(),
       namespace: job.namespace,
       evalId: evaluation.id,
-      name: allocName(job.id, groupName, req.index),
+      name: names.get(groupName)!.name(req.index),
       nodeId: node.id,
       nodeName: node.name,
       jobId: job.id,
@@ -161,11 +168,11 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
       // a resumed placement takes the data of a stopped allocation, not its reschedule history
       rescheduleTracker: req.tracker ?? (req.reason === 'resume' ? null : req.previous?.rescheduleTracker) ?? null,
       followupEvalId: '',
-      metrics: chosen.metrics,
+      metrics: stack.lastMetrics,
       createTimeMs: nowMs,
       modifyTimeMs: nowMs,
     };
-    stack.commit(chosen.nodeIdx);
+    stack.commit(chosen);
     push(plan.nodeAllocation, node.id, alloc);
     if (req.previous) {
       const stoppedPrev = stopped.get(req.previous.id);

@@ -8,7 +8,7 @@ import { perAllocFailureMetrics, perAllocPool, staticFailure } from './per-alloc
 import { affinityScore, antiAffinityScore, fitScore, groupAffinities } from './rank.js';
 import type { Rng } from './rng.js';
 import { SpreadScorer } from './spread.js';
-import { PlacementMetrics, SLOT, ScoreLog } from './metrics.js';
+import { PlacementMetrics, SCORE_SLOTS, SLOT, ScoreLog } from './metrics.js';
 import type { SchedulerAlgorithm } from './state.js';
 
 /**
@@ -28,13 +28,11 @@ export interface SelectOptions {
   nearNode?: number;
 }
 
-/** The chosen node and the metrics explaining the choice. */
-export interface Selection {
-  nodeIdx: number;
-  metrics: AllocMetrics;
-}
 
 const EMPTY: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
+/** Collision counts whose anti-affinity score a stack precomputes (more fall back to the function). */
+const ANTI_AFFINITY_TABLE = 64;
 
 /** Placement stack of one task group for one pass; `select` then `commit` per placement. */
 export class GroupStack {
@@ -57,6 +55,18 @@ export class GroupStack {
   private readonly exhaustedMaps = new Map<number, Record<string, number>>();
   /** Sources of the group's `per_alloc` volumes; `null` for groups without any (the common case). */
   readonly perAlloc: readonly string[] | null;
+  /** Distinct_* filter counts of the current walk per violation code (see DistinctChecker). */
+  private readonly distinctCounts: Int32Array;
+  /**
+   * `antiAffinityScore(c, group.count)` by collision count `c`, for the counts a node usually
+   * reaches: read from a typed array the score is not boxed, as the function's result was.
+   */
+  private readonly antiAffinity: Float64Array;
+  /** Where `parts` writes a candidate's score during the walk (only the norm slot is read). */
+  private readonly scratch = new Float64Array(SCORE_SLOTS);
+  /** Candidates the walk set aside (see `SCORING.maxSkip`) and their scores, reused by every walk. */
+  private readonly skipped = new Int32Array(SCORING.maxSkip);
+  private readonly skippedScores = new Float64Array(SCORING.maxSkip);
 
   constructor(
     private readonly ctx: PassContext,
@@ -77,6 +87,9 @@ export class GroupStack {
     this.perAlloc = req.perAllocVolumes.length > 0 ? req.perAllocVolumes : null;
     rng.shuffle(this.feasible, count);
     this.distinct = new DistinctChecker(ctx, job, group);
+    this.distinctCounts = new Int32Array(this.distinct.codes);
+    this.antiAffinity = new Float64Array(ANTI_AFFINITY_TABLE);
+    for (let c = 1; c < ANTI_AFFINITY_TABLE; c++) this.antiAffinity[c] = antiAffinityScore(c, group.count);
     this.spread = new SpreadScorer(ctx, job, group, this.feasible, count);
     const affinities = groupAffinities(job, group);
     this.affinity = affinities.length > 0 ? new Float64Array(n) : null;
@@ -97,8 +110,13 @@ export class GroupStack {
     this.scoreLog = new ScoreLog(algorithm, expectedPlacements, this.nodesAvailable, this.staticFiltered);
   }
 
-  /** Normalised score of node `i` (usage must be known); with `out`, its parts are written at `at` (see {@link SLOT}). */
-  private parts(i: number, penalty: ReadonlySet<number> | null, near: number, out: Float64Array | null, at = 0): number {
+  /**
+   * Scores node `i` (usage must be known): writes the normalised score and the parts that apply at
+   * `out[at + SLOT.*]` (see {@link SLOT}). It returns nothing on purpose: a number returned from a
+   * call V8 does not inline is boxed, and the walk scores some 16 million candidates (256 MB of
+   * garbage, a third of all the core allocated); the walk reads the score from its scratch slots.
+   */
+  private parts(i: number, penalty: ReadonlySet<number> | null, near: number, out: Float64Array, at: number): void {
     const o = i * 3;
     const used = this.ctx.used;
     const cap = this.ctx.cap;
@@ -106,49 +124,49 @@ export class GroupStack {
     const freeMem = 1 - (used[o + 1]! + this.ask.memoryMb) / cap[o + 1]!;
     let total = fitScore(this.algorithm, freeCpu, freeMem);
     let parts = 1;
-    if (out) out[at + SLOT.fit] = total;
+    out[at + SLOT.fit] = total;
     const collisions = this.groupCount[i]!;
     if (collisions > 0) {
-      const s = antiAffinityScore(collisions, this.group.count);
+      const s = collisions < this.antiAffinity.length ? this.antiAffinity[collisions]! : antiAffinityScore(collisions, this.group.count);
       total += s;
       parts++;
-      if (out) out[at + SLOT.antiAffinity] = s;
+      out[at + SLOT.antiAffinity] = s;
     }
     if (penalty !== null && penalty.has(i)) {
       total -= 1;
       parts++;
-      if (out) out[at + SLOT.penalty] = -1;
+      out[at + SLOT.penalty] = -1;
     }
     if (this.affinity) {
       const s = this.affinity[i]!;
       if (s !== 0) {
         total += s;
         parts++;
-        if (out) out[at + SLOT.affinity] = s;
+        out[at + SLOT.affinity] = s;
       }
     }
     if (this.spread.active) {
       const s = this.spread.score(i);
       total += s;
       parts++;
-      if (out) out[at + SLOT.spread] = s;
+      out[at + SLOT.spread] = s;
     }
     if (near >= 0) {
       const s = localityScore(this.ctx.nodes[near]!, this.ctx.nodes[i]!);
       total += s;
       parts++;
-      if (out) out[at + SLOT.locality] = s;
+      out[at + SLOT.locality] = s;
     }
-    const norm = total / parts;
-    if (out) out[at + SLOT.norm] = norm;
-    return norm;
+    out[at + SLOT.norm] = total / parts;
   }
 
   /**
-   * Picks a node for one more allocation, or `null` (with metrics in `lastFailure`) when none fits.
+   * Picks a node for one more allocation: its index, with the metrics explaining the choice in
+   * `lastMetrics`; or -1 when none fits, with the metrics in `lastFailure`. A number and two fields
+   * rather than a result object: one such object per placement was a million pieces of garbage.
    * `index` (the allocation's) matters only with `per_alloc` volumes: see per-alloc.ts.
    */
-  select(opts: SelectOptions = {}, index = -1): Selection | null {
+  select(opts: SelectOptions = {}, index = -1): number {
     let pool: readonly number[] | null = null;
     if (this.perAlloc !== null) {
       pool = perAllocPool(this.ctx.table, this.feasibleSet(), this.perAlloc, index);
@@ -157,26 +175,26 @@ export class GroupStack {
     if (opts.preferredNodes && opts.preferredNodes.length > 0) {
       const feasible = this.feasibleSet();
       const chosen = this.walk(opts, opts.preferredNodes.filter((i) => feasible[i] === 1 && (pool === null || pool.includes(i))));
-      if (chosen) return chosen;
+      if (chosen >= 0) return chosen;
     }
     if (opts.nearNode !== undefined) {
       // Data locality in tiers, each tried in full before the next (the limited candidate walk
       // could otherwise miss the rack-mate): same rack, then same datacenter, then anywhere.
       for (const tier of LOCALITY_TIERS) {
         const members = tierMembers(this.ctx.nodes, opts.nearNode, pool ?? this.feasible, pool?.length ?? this.feasibleCount, tier);
-        const chosen = members.length > 0 ? this.walk(opts, members) : null;
-        if (chosen) return chosen;
+        const chosen = members.length > 0 ? this.walk(opts, members) : -1;
+        if (chosen >= 0) return chosen;
       }
     }
     const chosen = this.walk(opts, pool);
-    return chosen === null && pool !== null ? this.perAllocFailure(index, pool.length) : chosen;
+    return chosen < 0 && pool !== null ? this.perAllocFailure(index, pool.length) : chosen;
   }
 
   /** Records why a `per_alloc` placement found no node (see {@link perAllocFailureMetrics}); `walked`: build on the walk's failure. */
-  private perAllocFailure(index: number, poolSize: number, walked = true): null {
+  private perAllocFailure(index: number, poolSize: number, walked = true): -1 {
     const base = (walked ? this.lastFailure : null) ?? staticFailure(this.ctx.nodes.length - this.feasibleCount, this.nodesAvailable, this.staticFiltered);
     this.lastFailure = perAllocFailureMetrics(base, this.perAlloc!, index, this.feasibleCount - poolSize);
-    return null;
+    return -1;
   }
 
   private feasibleSet(): Uint8Array {
@@ -190,23 +208,29 @@ export class GroupStack {
 
   /** Metrics of the last failed selection. */
   lastFailure: AllocMetrics | null = null;
+  /** Metrics of the last successful selection. */
+  lastMetrics: AllocMetrics | null = null;
 
-  private walk(opts: SelectOptions, only: readonly number[] | null): Selection | null {
+  private walk(opts: SelectOptions, only: readonly number[] | null): number {
     const total = only ? only.length : this.feasibleCount;
     const limit = only ? total : this.limit;
     // read once: the options object varies in shape between placements
     const penalty = opts.penaltyNodes ?? null;
     const near = opts.nearNode ?? -1;
+    const scratch = this.scratch;
     let evaluated = 0;
     let exhausted = 0;
-    let distinctFiltered: Record<string, number> | null = null;
+    let distinctTotal = 0;
+    const distinctCounts = this.distinctCounts;
+    distinctCounts.fill(0);
     let exCpu = 0;
     let exMem = 0;
     let exDisk = 0;
     let best = -1;
     let bestScore = -Infinity;
-    let skipped: number[] | null = null;
-    let skippedScores: number[] | null = null;
+    const skipped = this.skipped;
+    const skippedScores = this.skippedScores;
+    let skips = 0;
     for (let step = 0; step < total && evaluated < limit; step++) {
       let i: number;
       if (only) i = only[step]!;
@@ -215,9 +239,9 @@ export class GroupStack {
         this.cursor = this.cursor + 1 === this.feasibleCount ? 0 : this.cursor + 1;
       }
       const violation = this.distinct.violation(i);
-      if (violation !== undefined) {
-        distinctFiltered ??= {};
-        distinctFiltered[violation] = (distinctFiltered[violation] ?? 0) + 1;
+      if (violation !== 0) {
+        distinctCounts[violation]!++;
+        distinctTotal++;
         continue;
       }
       const dim = this.ctx.exhausts(i, this.ask.cpuMhz, this.ask.memoryMb, this.ask.diskMb);
@@ -228,12 +252,13 @@ export class GroupStack {
         else exDisk++;
         continue;
       }
-      const score = this.parts(i, penalty, near, null);
+      this.parts(i, penalty, near, scratch, 0);
+      const score = scratch[SLOT.norm]!;
       // Nomad's limit iterator sets aside up to maxSkip poorly scored nodes and returns to them only
       // when the source runs dry.
-      if (score < SCORING.skipScoreThreshold && (skipped === null || skipped.length < SCORING.maxSkip)) {
-        (skipped ??= []).push(i);
-        (skippedScores ??= []).push(score);
+      if (score < SCORING.skipScoreThreshold && skips < SCORING.maxSkip) {
+        skipped[skips] = i;
+        skippedScores[skips++] = score;
         continue;
       }
       evaluated++;
@@ -242,7 +267,7 @@ export class GroupStack {
         best = i;
       }
     }
-    for (let k = 0; skipped && skippedScores && k < skipped.length && evaluated < limit; k++) {
+    for (let k = 0; k < skips && evaluated < limit; k++) {
       evaluated++;
       if (skippedScores[k]! > bestScore) {
         bestScore = skippedScores[k]!;
@@ -255,8 +280,12 @@ export class GroupStack {
     // The per-reason breakdown of distinct_* filtering is kept only for failed placements (where it
     // explains the failure); successful ones count it in nodesFiltered.
     const dims = exhausted === 0 ? EMPTY : this.exhaustedCounts(exCpu, exMem, exDisk);
-    const nodesFiltered = this.ctx.nodes.length - this.feasibleCount + (distinctFiltered ? Object.values(distinctFiltered).reduce((a, b) => a + b, 0) : 0);
+    const nodesFiltered = this.ctx.nodes.length - this.feasibleCount + distinctTotal;
     if (best < 0) {
+      let distinctFiltered: Record<string, number> | null = null;
+      for (let code = 1; code < distinctCounts.length; code++) {
+        if (distinctCounts[code]! > 0) (distinctFiltered ??= {})[this.distinct.reason(code)] = distinctCounts[code]!;
+      }
       this.lastFailure = {
         nodesEvaluated: evaluated,
         nodesFiltered,
@@ -266,13 +295,13 @@ export class GroupStack {
         dimensionExhausted: dims,
         scoreMetaData: [],
       };
-      return null;
+      return -1;
     }
     const log = this.scoreLog;
     const at = log.append(this.ctx.nodes[best]!.id, evaluated, nodesFiltered, exhausted, dims);
     this.parts(best, penalty, near, log.values, at);
-    const metrics = new PlacementMetrics(log, at);
-    return { nodeIdx: best, metrics };
+    this.lastMetrics = new PlacementMetrics(log, at);
+    return best;
   }
 
   /**

@@ -57,7 +57,7 @@ export class SpreadScorer {
         desired = new Float64Array(Math.max(buckets, 1)).fill(group.count / Math.max(buckets, 1));
       }
       const used = new Float64Array(desired.length);
-      for (let k = 0; k < ctx.proposedNode.length; k++) {
+      for (let k = 0; k < ctx.proposedCount; k++) {
         if (ctx.proposedGroup[k] !== group.name) continue;
         const v = col.valueOf[ctx.proposedNode[k]!]!;
         const b = v >= 0 ? bucketOf[v]! : -1;

@@ -112,7 +112,8 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
     if (res.statusCode !== 200) throw await refusal(res);
     const hash = createHash('sha256');
     const guard = new TarGuard(hash);
-    const tar = execa('tar', ['-x', '-p', '--numeric-owner', '-f', '-', '-C', staging], {
+    // 64 KiB records, as the source writes them: a sixth of the reads of tar's default 10 KiB
+    const tar = execa('tar', ['-x', '-p', '--numeric-owner', '--blocking-factor=128', '-f', '-', '-C', staging], {
       stdin: 'pipe',
       stdout: 'ignore',
       stderr: 'pipe',
