@@ -141,3 +141,15 @@ export function feasibleNodes(table: NodeTable, req: GroupRequirements, out: Int
   }
   return count;
 }
+
+/** Feasible nodes per datacenter (`nodesAvailable` in the metrics): the first `count` of `feasible`. */
+export function countByDatacenter(table: NodeTable, feasible: Int32Array, count: number): Record<string, number> {
+  const dc = table.column('${node.datacenter}');
+  const perDc = new Int32Array(dc.values.length);
+  for (let k = 0; k < count; k++) perDc[dc.valueOf[feasible[k]!]!]!++;
+  const byName: Record<string, number> = {};
+  perDc.forEach((c, id) => {
+    if (c > 0) byName[dc.values[id]!] = c;
+  });
+  return byName;
+}

@@ -135,3 +135,28 @@ export class PlacementMetrics implements AllocMetrics {
     };
   }
 }
+
+/**
+ * `dimensionExhausted` maps: one frozen map per distinct combination of counts, shared by the
+ * placements of a stack (most placements meet a few full nodes, in a handful of combinations).
+ */
+export class ExhaustedMaps {
+  private readonly maps = new Map<number, Record<string, number>>();
+
+  /** `feasibleCount` bounds each count, which makes the combined key unique. */
+  constructor(private readonly feasibleCount: number) {}
+
+  get(cpu: number, mem: number, disk: number): Record<string, number> {
+    const base = this.feasibleCount + 1;
+    const key = cpu + mem * base + disk * base * base;
+    let map = this.maps.get(key);
+    if (!map) {
+      const m: Record<string, number> = {};
+      if (cpu > 0) m['cpu'] = cpu;
+      if (mem > 0) m['memory'] = mem;
+      if (disk > 0) m['disk'] = disk;
+      this.maps.set(key, (map = Object.freeze(m)));
+    }
+    return map;
+  }
+}

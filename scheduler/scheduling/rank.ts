@@ -1,5 +1,5 @@
 import type { Affinity, Job, Node, TaskGroup } from '../structs/index.js';
-import { resolveTarget } from '../structs/index.js';
+import { SCORING, resolveTarget } from '../structs/index.js';
 import { checkOperator } from './operators.js';
 import type { SchedulerAlgorithm } from './state.js';
 
@@ -54,4 +54,16 @@ export function affinityScore(node: Node, affinities: readonly Affinity[]): numb
     if (checkOperator(a.operator, resolveTarget(a.attribute, node), a.value)) sum += a.weight;
   }
   return total === 0 ? 0 : sum / total;
+}
+
+/**
+ * How many candidates a placement scores (Nomad's limit iterator): `max(2, ceil(log2 n))` for
+ * service jobs, 2 for batch, and `SCORING.affinityOrSpreadCandidateLimit` at least when spreads or
+ * affinities score (see the README's differences from Nomad).
+ */
+export function candidateLimit(jobType: string, nodeCount: number, affinityOrSpread: boolean): number {
+  let limit: number = SCORING.minCandidateLimit;
+  if (jobType === 'service' && nodeCount > 0) limit = Math.max(limit, Math.ceil(Math.log2(nodeCount)));
+  if (affinityOrSpread) limit = Math.max(limit, SCORING.affinityOrSpreadCandidateLimit);
+  return limit;
 }

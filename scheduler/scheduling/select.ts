@@ -2,21 +2,14 @@ import type { AllocMetrics, AllocatedResources, Job, TaskGroup } from '../struct
 import { SCORING, groupResources } from '../structs/index.js';
 import type { PassContext } from './context.js';
 import { DistinctChecker } from './distinct.js';
-import { feasibleNodes, groupRequirements } from './feasible.js';
+import { countByDatacenter, feasibleNodes, groupRequirements } from './feasible.js';
 import { LOCALITY_TIERS, localityScore, tierMembers } from './locality.js';
 import { perAllocFailureMetrics, perAllocPool, staticFailure } from './per-alloc.js';
-import { affinityScore, antiAffinityScore, fitScore, groupAffinities } from './rank.js';
+import { affinityScore, antiAffinityScore, candidateLimit, fitScore, groupAffinities } from './rank.js';
 import type { Rng } from './rng.js';
 import { SpreadScorer } from './spread.js';
-import { PlacementMetrics, SCORE_SLOTS, SLOT, ScoreLog } from './metrics.js';
+import { ExhaustedMaps, PlacementMetrics, SCORE_SLOTS, SLOT, ScoreLog } from './metrics.js';
 import type { SchedulerAlgorithm } from './state.js';
-
-/**
- * The placement stack of one task group for one pass: node-local feasibility once per node, a
- * seeded shuffle, then for each placement a walk over a limited number of candidates (continuing
- * where the previous placement stopped, as Nomad's source iterator does) that drops nodes violating
- * distinct_* or lacking resources, scores the rest and keeps the best.
- */
 
 /** Per-placement preferences. */
 export interface SelectOptions {
@@ -28,13 +21,17 @@ export interface SelectOptions {
   nearNode?: number;
 }
 
-
 const EMPTY: Record<string, number> = Object.freeze({}) as Record<string, number>;
 
 /** Collision counts whose anti-affinity score a stack precomputes (more fall back to the function). */
 const ANTI_AFFINITY_TABLE = 64;
 
-/** Placement stack of one task group for one pass; `select` then `commit` per placement. */
+/**
+ * The placement stack of one task group for one pass: node-local feasibility once per node, a
+ * seeded shuffle, then for each placement (`select`, then `commit`) a walk over a limited number of
+ * candidates (continuing where the previous placement stopped, as Nomad's source iterator does)
+ * that drops nodes violating distinct_* or lacking resources, scores the rest and keeps the best.
+ */
 export class GroupStack {
   readonly ask: AllocatedResources;
   private readonly feasible: Int32Array;
@@ -49,10 +46,10 @@ export class GroupStack {
   private readonly affinity: Float64Array | null;
   private readonly groupCount: Int32Array;
   /** Feasible nodes per datacenter, shared by the metrics of every placement of the pass. */
-  private readonly nodesAvailable: Record<string, number> = {};
+  private readonly nodesAvailable: Record<string, number>;
   /** Score breakdowns of this stack's placements, referenced by their metrics. */
   private readonly scoreLog: ScoreLog;
-  private readonly exhaustedMaps = new Map<number, Record<string, number>>();
+  private readonly exhaustedMaps: ExhaustedMaps;
   /** Sources of the group's `per_alloc` volumes; `null` for groups without any (the common case). */
   readonly perAlloc: readonly string[] | null;
   /** Distinct_* filter counts of the current walk per violation code (see DistinctChecker). */
@@ -84,6 +81,7 @@ export class GroupStack {
     this.feasible = new Int32Array(n);
     const count = feasibleNodes(ctx.table, req, this.feasible, this.staticFiltered);
     this.feasibleCount = count;
+    this.exhaustedMaps = new ExhaustedMaps(count);
     this.perAlloc = req.perAllocVolumes.length > 0 ? req.perAllocVolumes : null;
     rng.shuffle(this.feasible, count);
     this.distinct = new DistinctChecker(ctx, job, group);
@@ -97,16 +95,8 @@ export class GroupStack {
       for (let k = 0; k < count; k++) this.affinity[this.feasible[k]!] = affinityScore(ctx.nodes[this.feasible[k]!]!, affinities);
     }
     this.groupCount = ctx.groupCount(group.name);
-    const dc = ctx.table.column('${node.datacenter}');
-    const perDc = new Int32Array(dc.values.length);
-    for (let k = 0; k < count; k++) perDc[dc.valueOf[this.feasible[k]!]!]!++;
-    perDc.forEach((c, id) => {
-      if (c > 0) this.nodesAvailable[dc.values[id]!] = c;
-    });
-    let limit: number = SCORING.minCandidateLimit;
-    if (job.type === 'service' && n > 0) limit = Math.max(limit, Math.ceil(Math.log2(n)));
-    if (this.affinity || this.spread.active) limit = Math.max(limit, SCORING.affinityOrSpreadCandidateLimit);
-    this.limit = limit;
+    this.nodesAvailable = countByDatacenter(ctx.table, this.feasible, count);
+    this.limit = candidateLimit(job.type, n, this.affinity !== null || this.spread.active);
     this.scoreLog = new ScoreLog(algorithm, expectedPlacements, this.nodesAvailable, this.staticFiltered);
   }
 
@@ -279,7 +269,7 @@ export class GroupStack {
     // otherwise spend much of their time allocating identical maps.
     // The per-reason breakdown of distinct_* filtering is kept only for failed placements (where it
     // explains the failure); successful ones count it in nodesFiltered.
-    const dims = exhausted === 0 ? EMPTY : this.exhaustedCounts(exCpu, exMem, exDisk);
+    const dims = exhausted === 0 ? EMPTY : this.exhaustedMaps.get(exCpu, exMem, exDisk);
     const nodesFiltered = this.ctx.nodes.length - this.feasibleCount + distinctTotal;
     if (best < 0) {
       let distinctFiltered: Record<string, number> | null = null;
@@ -302,24 +292,6 @@ export class GroupStack {
     this.parts(best, penalty, near, log.values, at);
     this.lastMetrics = new PlacementMetrics(log, at);
     return best;
-  }
-
-  /**
-   * `dimensionExhausted` for these counts: one frozen map per distinct combination, shared by the
-   * placements of the stack (most placements meet a few full nodes, in a handful of combinations).
-   */
-  private exhaustedCounts(cpu: number, mem: number, disk: number): Record<string, number> {
-    const base = this.feasibleCount + 1;
-    const key = cpu + mem * base + disk * base * base;
-    let map = this.exhaustedMaps.get(key);
-    if (!map) {
-      const m: Record<string, number> = {};
-      if (cpu > 0) m['cpu'] = cpu;
-      if (mem > 0) m['memory'] = mem;
-      if (disk > 0) m['disk'] = disk;
-      this.exhaustedMaps.set(key, (map = Object.freeze(m)));
-    }
-    return map;
   }
 
   /** Records a placement made from this stack. */
