@@ -76,7 +76,8 @@ function command(line: string): void {
       process.stderr.write(`watchdog: ignoring malformed command ${JSON.stringify(line)}\n`);
       return;
     }
-    const startTime = armed?.pid === pid ? armed.startTime : processStartTime(pid);
+    // read on every arm (once per renewal): a restarted application may have been given the same pid
+    const startTime = processStartTime(pid);
     if (startTime === null) {
       // nothing to guard: the process is already gone
       armed = null;
