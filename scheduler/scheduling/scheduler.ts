@@ -1,5 +1,5 @@
 import type { AllocMetrics, Allocation, Evaluation, Job, Plan } from '../structs/index.js';
-import { dataHolder, isTerminal } from '../structs/index.js';
+import { dataHolder, isTerminal, newEvaluation } from '../structs/index.js';
 import { AllocNames } from './alloc-names.js';
 import { PassContext } from './context.js';
 import { reconcile } from './reconcile.js';
@@ -99,22 +99,12 @@ export function schedule(state: StateSnapshot, evaluation: Evaluation, options: 
     for (const a of decided.inPlace) push(plan.nodeInPlaceUpdate, a.nodeId, { ...a, jobVersion: job.version, modifyTimeMs: nowMs });
   }
   for (const f of decided.followups) {
-    const followup: Evaluation = {
-      ...evaluation,
-      id: rng.uuid(),
-      triggeredBy: 'retry-failed-alloc',
-      status: 'pending',
+    const { namespace, jobId: id, priority, type } = evaluation;
+    const followup = newEvaluation(rng.uuid(), { namespace, id, priority, type }, 'retry-failed-alloc', nowMs, {
       statusDescription: 'created for delayed rescheduling',
-      nodeId: '',
       waitUntilMs: f.waitUntilMs,
       previousEval: evaluation.id,
-      nextEval: '',
-      blockedEval: '',
-      failedTgAllocs: {},
-      queuedAllocations: {},
-      createTimeMs: nowMs,
-      modifyTimeMs: nowMs,
-    };
+    });
     plan.followupEvals.push(followup);
     for (const a of f.allocs) plan.attributeUpdates.push({ ...a, followupEvalId: followup.id, modifyTimeMs: nowMs });
   }

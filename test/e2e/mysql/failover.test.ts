@@ -172,6 +172,7 @@ describe('MySQL failover', () => {
     process.kill(server, 'SIGCONT');
     supervisor.resume();
     expect(await queued).not.toBe('committed');
+    stale.destroy();
     await cluster.waitForHealthy(2, 60_000);
     expect(await cluster.primary()).toBe(fresh);
     expect(cluster.logs(old)).toContain('the process watchdog killed the application');

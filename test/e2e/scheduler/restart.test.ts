@@ -132,7 +132,12 @@ describe('sticky data across a whole-cluster stop', () => {
     await cluster.startServer();
     await cluster.startAgent(0);
     await waitFor('node-1 ready', async () => (await cluster.api<Node[]>('/v1/nodes')).body.find((n) => n.id === nodeIds[0])?.status === 'ready', { timeoutMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 1_500));
+    // both replacements land on node-1, the only node back, and wait there for their data's nodes
+    await waitFor(
+      'both replacements placed on node-1',
+      async () => (await allocs()).filter((a) => a.desiredStatus === 'run' && a.nodeId === nodeIds[0] && !first.some((f) => f.id === a.id)).length === 2,
+      { timeoutMs: 20_000 },
+    );
     await cluster.startAgent(1);
     await cluster.startAgent(2);
     const back = await twoRunning('replacements running', (a) => !first.some((f) => f.id === a.id));
