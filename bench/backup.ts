@@ -82,7 +82,7 @@ async function benchSize(sizeMb: number) {
     const config = join(work.path, 'pilotfish.yaml');
     await writeFile(config, [
       'cluster: bench',
-      'coordinator: { memory: {} }',
+      'coordinator: { etcd: { endpoints: ["http://127.0.0.1:2379"] } }',
       `objectStore: { fs: { path: ${JSON.stringify(join(work.path, 'store'))} } }`,
       `backup: { compression: { level: ${LEVEL} } }`,
       `recipe: { mysql: { dataDir: ${JSON.stringify(db.dataDir)} } }`,

@@ -3,6 +3,8 @@ import { applyEnvOverrides, durationMs, envOverrideSources, parseConfig, readCon
 import { backupSchema, objectStoreSchema } from '../backup/config.js';
 import { mysqlRecipeSchema } from '../recipes/mysql/config.js';
 import { coordinatorSchema } from './coordinator/config.js';
+import { configuredLease } from './coordinator/lease.js';
+import { leaseTimingProblems } from './ha/lease-timings.js';
 import { secretsSchema } from './secrets/config.js';
 
 const name = z
@@ -47,6 +49,17 @@ export const pilotfishConfigSchema = z
       .prefault({}),
     recipe: z.strictObject({ mysql: mysqlRecipeSchema.optional() }).optional(),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    // Each field may be valid alone and the combination still fence a healthy primary on every
+    // cycle, or let a frozen one outlive its lease.
+    const store = configuredLease(config.coordinator);
+    if (!store) return;
+    const { lease, ttlPath, timeoutMs, timeoutPath } = store;
+    const ha = { loopWaitMs: config.ha.loopWait, safetyMarginMs: config.ha.safetyMargin, maxLagOnFailoverMs: config.ha.maxLagOnFailover };
+    for (const problem of leaseTimingProblems({ lease, ttlPath, renewTimeoutMs: timeoutMs, timeoutPath, ha })) {
+      ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.message });
+    }
   });
 
 export type PilotfishConfig = z.output<typeof pilotfishConfigSchema>;

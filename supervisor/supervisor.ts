@@ -10,6 +10,7 @@ import type { PilotfishConfig } from './config.js';
 import { createCoordinator } from './coordinator/factory.js';
 import { ProcessWatchdog } from './fencing/process-watchdog.js';
 import { HaLoop, type MemberIdentity } from './ha/ha-loop.js';
+import { haTimings } from './ha/lease-timings.js';
 import { initialMemberState } from './member-state.js';
 import { installSignalHandlers } from './process/signals.js';
 import { createSecretStore } from './secrets/factory.js';
@@ -17,12 +18,6 @@ import { createMetrics } from './status/metrics.js';
 import { startStatusServer } from './status/status-server.js';
 
 const VERSION = '0.1.0';
-
-/** Lease TTL of the configured coordination store. */
-export function leaseTtlMs(config: PilotfishConfig): number {
-  const c = config.coordinator;
-  return c.etcd?.ttl ?? c.consul?.ttl ?? c.memory?.ttl ?? 5000;
-}
 
 /**
  * `pilotfish supervise`: the container entrypoint. `starting → preparing data → (restore | init |
@@ -73,22 +68,18 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
     priority: member.priority,
     version: VERSION,
   };
-  const ttlMs = leaseTtlMs(config);
+  const timings = haTimings(coordinator.lease, {
+    loopWaitMs: config.ha.loopWait,
+    safetyMarginMs: config.ha.safetyMargin,
+    maxLagOnFailoverMs: config.ha.maxLagOnFailover,
+  });
   const processWatchdog = new ProcessWatchdog({ logger: log, onFired: () => state.watchdogKills++ });
   const loop = new HaLoop({
     coordinator,
     recipe,
     state,
     self: identity,
-    timings: {
-      loopWaitMs: config.ha.loopWait,
-      ttlMs,
-      safetyMarginMs: config.ha.safetyMargin,
-      maxLagOnFailoverMs: config.ha.maxLagOnFailover,
-      primaryDownBoundMs: Math.max(3 * ttlMs, 15_000),
-      candidateTimeoutMs: 2 * ttlMs,
-      switchoverTimeoutMs: 30_000,
-    },
+    timings,
     backups,
     rebootstrap: async () => {
       const latest = await coordinator.get('backups/latest');
@@ -107,7 +98,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
   let keepAlive: NodeJS.Timeout | undefined;
   try {
     await coordinator
-      .registerService({ id: member.name, name: config.cluster, address: member.host, port: mysqlConfig.port, tags: [], checkTtlMs: Math.max(ttlMs, 3 * config.ha.loopWait) })
+      .registerService({ id: member.name, name: config.cluster, address: member.host, port: mysqlConfig.port, tags: [], checkTtlMs: timings.serviceCheckTtlMs })
       .catch((err: unknown) => log.warn({ err: describeError(err) }, 'could not register the service yet'));
     // The member entry and its session must stay alive through a long restore.
     const beat = () => {

@@ -30,12 +30,20 @@ const consulSchema = z.strictObject({
   datacenter: z.string().optional(),
 });
 
-/** `coordinator:` exactly one of `etcd`, `consul` (or `memory`, for unit tests). */
+/**
+ * The in-process coordinator of the unit tests is no choice here: each supervisor would hold its
+ * own store, every member would win the lease, and the cluster would have as many primaries.
+ */
+const memoryRefused = z.never({
+  error: 'the in-memory coordinator exists only inside unit tests (each process would have its own store, so every member would win the lease); use coordinator.etcd or coordinator.consul',
+});
+
+/** `coordinator:` exactly one of `etcd`, `consul`. */
 export const coordinatorSchema = z
   .strictObject({
     etcd: etcdSchema.optional(),
     consul: consulSchema.optional(),
-    memory: z.strictObject({ ttl: durationMs().default(5000) }).optional(),
+    memory: memoryRefused.optional(),
   })
   .superRefine((value, ctx) => {
     const chosen = Object.entries(value).filter(([, v]) => v !== undefined);

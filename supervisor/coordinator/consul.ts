@@ -12,6 +12,7 @@ import type {
 } from './coordinator.js';
 import { withDeadline } from './deadline.js';
 import { LEADER_KEY, MEMBERS_PREFIX, checkKey, clusterPrefix, decodeLeader, decodeMember, memberKey, sortMembers } from './records.js';
+import { consulLease, type LeaseBounds } from './lease.js';
 
 export interface ConsulCoordinatorOptions {
   cluster: string;
@@ -36,6 +37,7 @@ export interface ConsulCoordinatorOptions {
  */
 export class ConsulCoordinator implements Coordinator {
   readonly kind = 'consul' as const;
+  readonly lease: LeaseBounds;
   private readonly client: ConsulClient;
   private readonly api: ConsulApi;
   private readonly prefix: string;
@@ -47,6 +49,7 @@ export class ConsulCoordinator implements Coordinator {
 
   constructor(private readonly options: ConsulCoordinatorOptions) {
     this.prefix = clusterPrefix(options.cluster);
+    this.lease = consulLease(options.ttlMs, options.lockDelayMs);
     this.client = createConsulClient(options);
     this.api = new ConsulApi(this.client);
   }
@@ -71,7 +74,7 @@ export class ConsulCoordinator implements Coordinator {
 
   private async createSession(signal: AbortSignal): Promise<string> {
     const name = `pilotfish-${this.options.cluster}${this.options.memberName ? `-${this.options.memberName}` : ''}`;
-    const ttl = `${Math.ceil(this.options.ttlMs / 1000)}s`;
+    const ttl = `${this.lease.ttlMs / 1000}s`;
     this.sessionId = await this.api.sessionCreate({ name, ttl, lockdelay: `${this.options.lockDelayMs}ms` }, signal);
     this.options.logger.debug({ sessionId: this.sessionId, ttl }, 'consul session created');
     return this.sessionId;

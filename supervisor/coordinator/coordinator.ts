@@ -1,3 +1,5 @@
+import type { LeaseBounds } from './lease.js';
+
 /**
  * The Coordinator port: leader election, member registry, service registration, KV with
  * compare-and-set, and watches, over a coordination store (etcd, Consul). pilotfish implements no
@@ -75,6 +77,13 @@ export interface ServiceRegistration {
 export interface Coordinator {
   /** The store's kind, for logs and test names. */
   readonly kind: 'etcd' | 'consul' | 'memory';
+
+  /**
+   * The lease as the store really keeps it (whole seconds on etcd and Consul; a Consul session may
+   * outlive its TTL up to twice). Fixed for the instance's life; every lease-derived timing of the
+   * supervisor is computed from it.
+   */
+  readonly lease: LeaseBounds;
 
   /**
    * Renews this instance's session/lease, creating it on first use. Returns `false` when the

@@ -12,6 +12,7 @@ import { withDeadline } from './deadline.js';
 import { createEtcdClient, isLeaseInvalid, keepAliveOnce, prefixEnd } from './etcd-client.js';
 import { watchEtcd } from './etcd-watch.js';
 import { LEADER_KEY, MEMBERS_PREFIX, checkKey, clusterPrefix, decodeLeader, decodeMember, memberKey, sortMembers } from './records.js';
+import { etcdLease, type LeaseBounds } from './lease.js';
 
 export interface EtcdCoordinatorOptions {
   cluster: string;
@@ -39,6 +40,7 @@ interface Call {
  */
 export class EtcdCoordinator implements Coordinator {
   readonly kind = 'etcd' as const;
+  readonly lease: LeaseBounds;
   private readonly client: Etcd3;
   private readonly ns: Namespace;
   private readonly prefix: string;
@@ -50,7 +52,8 @@ export class EtcdCoordinator implements Coordinator {
 
   constructor(private readonly options: EtcdCoordinatorOptions) {
     this.prefix = clusterPrefix(options.cluster);
-    this.ttlSeconds = Math.max(1, Math.ceil(options.ttlMs / 1000));
+    this.lease = etcdLease(options.ttlMs);
+    this.ttlSeconds = this.lease.ttlMs / 1000;
     this.client = createEtcdClient(options);
     this.ns = this.client.namespace(this.prefix);
   }
@@ -71,6 +74,11 @@ export class EtcdCoordinator implements Coordinator {
     const res = await this.client.leaseClient.leaseGrant({ TTL: this.ttlSeconds }, { deadline: call.deadline });
     this.leaseId = res.ID;
     this.options.logger.debug({ leaseId: res.ID, ttlSeconds: this.ttlSeconds }, 'etcd lease granted');
+    // A server whose minimum lease TTL is longer grants more: fencing stays safe (it runs on the
+    // shorter figure), but a dead holder blocks its successor for longer than the timings assume.
+    if (Number(res.TTL) > this.ttlSeconds) {
+      this.options.logger.warn({ requestedSeconds: this.ttlSeconds, grantedSeconds: Number(res.TTL) }, 'etcd granted a longer lease than requested; raise the configured ttl to match');
+    }
     return res.ID;
   }
 

@@ -46,12 +46,5 @@ export async function createCoordinator(config: CoordinatorConfig, opts: CreateC
       logger: opts.logger.child({ ...base, store: 'consul' }),
     });
   }
-  if (config.memory) {
-    const [{ MemoryCoordinator }, { sharedMemoryStore }] = await Promise.all([
-      import('./memory.js'),
-      import('./memory-store.js'),
-    ]);
-    return new MemoryCoordinator({ cluster: opts.cluster, ttlMs: config.memory.ttl, store: sharedMemoryStore() });
-  }
   throw new Error('coordinator config names no store; parse it with coordinatorSchema first');
 }

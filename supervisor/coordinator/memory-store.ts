@@ -124,11 +124,3 @@ export class MemoryStore {
     for (const listener of this.listeners) listener(event);
   }
 }
-
-let shared: MemoryStore | undefined;
-
-/** The process-wide store the factory hands to `coordinator: { memory: … }` configurations. */
-export function sharedMemoryStore(): MemoryStore {
-  shared ??= new MemoryStore();
-  return shared;
-}

@@ -18,6 +18,7 @@ import {
   memberKey,
   sortMembers,
 } from './records.js';
+import type { LeaseBounds } from './lease.js';
 
 export { MemoryStore } from './memory-store.js';
 
@@ -37,6 +38,7 @@ const WATCH_SWEEP_MS = 100;
  */
 export class MemoryCoordinator implements Coordinator {
   readonly kind = 'memory' as const;
+  readonly lease: LeaseBounds;
   readonly store: MemoryStore;
   private readonly prefix: string;
   private readonly ttlMs: number;
@@ -46,6 +48,7 @@ export class MemoryCoordinator implements Coordinator {
     this.store = options.store ?? new MemoryStore();
     this.prefix = clusterPrefix(options.cluster);
     this.ttlMs = options.ttlMs;
+    this.lease = { ttlMs: options.ttlMs, maxTtlMs: options.ttlMs };
   }
 
   private full(key: string): string {

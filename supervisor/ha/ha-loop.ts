@@ -8,6 +8,7 @@ import type { ProcessFence } from '../fencing/process-watchdog.js';
 import { decide, memberAhead, type Decision } from './decide.js';
 import { handover } from './handover.js';
 import { LeaseFencing } from './lease-fencing.js';
+import type { HaTimings } from './lease-timings.js';
 import { readSnapshot, type ClusterSnapshot } from './snapshot.js';
 
 /** Who this member is, as published in `members/<name>` and the service catalog. */
@@ -19,21 +20,6 @@ export interface MemberIdentity {
   tags: string[];
   priority: number;
   version: string;
-}
-
-/** Timing of the loop and the lease; all in milliseconds. */
-export interface HaTimings {
-  loopWaitMs: number;
-  ttlMs: number;
-  /** A primary that has not renewed by `ttl - safetyMargin` turns read-only. */
-  safetyMarginMs: number;
-  maxLagOnFailoverMs: number;
-  /** A primary whose database stays down this long gives the lease up so a replica can take over. */
-  primaryDownBoundMs: number;
-  /** Without a leader for this long, members stop deferring to a better candidate that did not act. */
-  candidateTimeoutMs: number;
-  /** A switchover whose target has not taken over after this long is ignored. */
-  switchoverTimeoutMs: number;
 }
 
 /** Replaces this member's data with the latest backup (the old data is moved aside, never deleted). */

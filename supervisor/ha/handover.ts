@@ -10,13 +10,13 @@ export interface HandoverContext {
   state: MemberState;
   fencing: LeaseFencing;
   loopWaitMs: number;
-  switchoverTimeoutMs: number;
+  handoverBoundMs: number;
 }
 
 /**
  * Planned handover from this primary to `to`: refuse writes, wait until the target has everything
  * this member wrote, then release the lease so the target (and only it, the switchover key names
- * it) takes it. Gives up after the switchover timeout (at most 10 s) and stays primary; the next
+ * it) takes it. Gives up after `handoverBoundMs` and stays primary; the next
  * cycle makes the server writable again. Returns the outcome for the cycle's log line.
  */
 export async function handover(ctx: HandoverContext, to: string, position: string): Promise<string> {
@@ -26,7 +26,7 @@ export async function handover(ctx: HandoverContext, to: string, position: strin
     return `switchover to ${to} abandoned: this server did not confirm it is read-only`;
   }
   const final = (await recipe.health()).position || position;
-  const deadline = Date.now() + Math.min(ctx.switchoverTimeoutMs, 10_000);
+  const deadline = Date.now() + ctx.handoverBoundMs;
   let renewedAtMs = Date.now();
   while (Date.now() < deadline) {
     if (Date.now() - renewedAtMs >= ctx.loopWaitMs) {

@@ -2,6 +2,7 @@ import type { Logger } from '../../common/logger.js';
 import type { Recipe } from '../../recipes/recipe.js';
 import type { ProcessFence } from '../fencing/process-watchdog.js';
 import type { MemberState } from '../member-state.js';
+import type { HaTimings } from './lease-timings.js';
 
 /**
  * Keeps a primary's writability inside its lease, in three layers, each covering what the one
@@ -22,13 +23,13 @@ export class LeaseFencing {
     private readonly recipe: Recipe,
     private readonly state: MemberState,
     private readonly processFence: ProcessFence,
-    private readonly timings: { ttlMs: number; safetyMarginMs: number },
+    private readonly timings: Pick<HaTimings, 'fenceAfterMs' | 'watchdogAfterMs'>,
     private readonly logger: Logger,
   ) {}
 
   /** When the primary must have turned read-only unless the lease was renewed again. */
   fenceAtMs(): number {
-    return this.state.lastRenewOkAtMs + this.timings.ttlMs - this.timings.safetyMarginMs;
+    return this.state.lastRenewOkAtMs + this.timings.fenceAfterMs;
   }
 
   /** After each acquisition or renewal (`state.lastRenewOkAtMs` set): moves layers 1 and 3 forward. */
@@ -41,7 +42,7 @@ export class LeaseFencing {
       void this.loseLease();
     }, Math.max(0, this.fenceAtMs() - Date.now()));
     const pid = this.recipe.pid;
-    if (pid !== undefined) this.processFence.arm(pid, renewedAt + this.timings.ttlMs - this.timings.safetyMarginMs / 2);
+    if (pid !== undefined) this.processFence.arm(pid, renewedAt + this.timings.watchdogAfterMs);
   }
 
   /** The lease is lost or about to be: no longer primary, and the database refuses writes. */

@@ -27,7 +27,7 @@ beforeAll(async () => {
     config,
     [
       'cluster: cli-test',
-      'coordinator: { memory: {} }',
+      'coordinator: { etcd: { endpoints: ["http://127.0.0.1:2379"] } }',
       `objectStore: { fs: { path: ${JSON.stringify(join(work.path, 'store'))} }, prefix: pf }`,
       'backup: { encryption: { keySecret: backup-key }, compression: { level: 3 } }',
       `recipe: { mysql: { dataDir: ${JSON.stringify(db.dataDir)} } }`,

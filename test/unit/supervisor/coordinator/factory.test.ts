@@ -20,10 +20,21 @@ describe('createCoordinator', () => {
     await coordinator.close();
   });
 
-  it('createCoordinator_memoryKey_sharesOneStoreAcrossInstances', async () => {
-    const [a, b] = await Promise.all([make({ memory: {} }), make({ memory: {} })]);
-    expect(await a.cas('initialized', 'a', null)).toBe(true);
-    expect(await b.cas('initialized', 'b', null)).toBe(false);
-    await a.delete('initialized');
+  it('createCoordinator_etcdTtl_isReportedInTheWholeSecondsEtcdGrants', async () => {
+    const coordinator = await make({ etcd: { endpoints: ['http://127.0.0.1:1'], ttl: '2500ms' } });
+    expect(coordinator.lease).toEqual({ ttlMs: 3000, maxTtlMs: 3000 });
+    await coordinator.close();
+  });
+
+  it('createCoordinator_consulTtl_reportsASessionThatMayLiveTwiceItsTtlPlusTheLockDelay', async () => {
+    const coordinator = await make({ consul: { address: 'http://127.0.0.1:1', ttl: '15s', lockDelay: '1s' } });
+    expect(coordinator.lease).toEqual({ ttlMs: 15_000, maxTtlMs: 31_000 });
+    await coordinator.close();
+  });
+
+  it('coordinatorSchema_memoryKey_isRefusedNamingEtcdAndConsul', () => {
+    expect(() => parseConfig(coordinatorSchema, { memory: {} }, 'test config')).toThrow(
+      /memory: the in-memory coordinator exists only inside unit tests.*use coordinator\.etcd or coordinator\.consul/,
+    );
   });
 });
