@@ -8,6 +8,7 @@ import { LocalCluster } from '../../supervisor/local/local-cluster.js';
 import { ensureSecrets, loadOrCreateLayout, readLocalSecret, writeLocalConfigs } from '../../supervisor/local/local-layout.js';
 import { freeLoopbackPort } from '../../supervisor/local/free-port.js';
 import { ensureSchedulerLayout, LocalScheduler, writeMemberTemplate } from '../../supervisor/local/local-scheduler.js';
+import { watchParent } from '../../supervisor/local/parent-watch.js';
 
 const say = (line: string) => process.stderr.write(`pilotfish up: ${line}\n`);
 
@@ -17,11 +18,12 @@ const say = (line: string) => process.stderr.write(`pilotfish up: ${line}\n`);
  * under one directory. Running it again on the same directory resumes the same cluster.
  * `--scheduler` runs the members as the job `compose/scheduler/mysql.hcl` on pilotfish's own
  * scheduler instead: a local server and `--nodes` agents (racks r1, r2, r3, r1, …).
+ * Either way it stops the cluster on SIGINT or SIGTERM and when the process that started it dies.
  */
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
-    .description('run a local cluster of a recipe on this machine (Ctrl-C stops it; run again to resume)')
+    .description('run a local cluster of a recipe on this machine (Ctrl-C or the end of its parent stops it; run again to resume)')
     .argument('[recipe]', 'recipe to run', 'mysql')
     .option('--members <n>', 'number of members', '3')
     .option('--dir <dir>', 'state directory', '.pilotfish')
@@ -45,13 +47,13 @@ export function registerUpCommand(program: Command): void {
       ensureSecrets(dir);
       const files = writeLocalConfigs(layout, {}, { replicationMode: options.replicationMode });
       const cluster = new LocalCluster({ ...layout, members: layout.members.slice(0, count) }, files.members.slice(0, count), logger);
-      const stopped = stopSignal();
+      const stopped = stopRequest();
       say(`starting etcd and ${count} member(s); state in ${dir}, logs in ${dir}/logs`);
       await cluster.start();
       const primary = await Promise.race([waitForPrimary(files.cluster, Number(options.timeout) * 1000), stopped.then(() => null)]);
       printConnections(dir, primary, layout.members.slice(0, count), files.cluster);
-      const signal = await stopped;
-      say(`${signal}: stopping members (each shuts its database down cleanly), then etcd`);
+      const reason = await stopped;
+      say(`${reason}: stopping members (each shuts its database down cleanly), then etcd`);
       await cluster.stop();
       say('stopped');
     });
@@ -66,11 +68,23 @@ interface UpOptions {
   nodes: string;
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function stopSignal(): Promise<NodeJS.Signals> {
+/** Why `up` stops its cluster. */
+type StopReason = 'SIGINT' | 'SIGTERM' | 'parent gone';
+
+/**
+ * Resolves on the first SIGINT or SIGTERM, or when the process that started `up` has gone (a shell
+ * killed with SIGKILL, say): nobody is left to press Ctrl-C, and the cluster must not run on.
+ */
+function stopRequest(): Promise<StopReason> {
   return new Promise((done) => {
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
+    watchParent(() => {
+      // The terminal or pipe the output goes to may have gone with the parent: a failed write
+      // must not end `up` before its members and etcd have stopped.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+      done('parent gone');
+    });
   });
 }
 
@@ -101,8 +115,9 @@ function printConnections(
 
 /**
  * `up mysql --scheduler`: etcd (as `up` runs it), then a local scheduler server and agents, then
- * the MySQL job with three members (the job file fixes the count; a member per rack). Ctrl-C stops
- * the job (every supervisor shuts down cleanly), the agents, the server, then etcd.
+ * the MySQL job with three members (the job file fixes the count; a member per rack). Ctrl-C (or
+ * the end of the parent) stops the job (every supervisor shuts down cleanly), the agents, the
+ * server, then etcd.
  */
 async function upWithScheduler(dir: string, options: UpOptions, logger: ReturnType<typeof createLogger>): Promise<void> {
   const nodes = Number(options.nodes);
@@ -116,7 +131,7 @@ async function upWithScheduler(dir: string, options: UpOptions, logger: ReturnTy
   const template = writeMemberTemplate(layout, files.cluster, { replicationMode: options.replicationMode });
   const etcd = new LocalCluster({ ...layout, members: [] }, [], logger);
   const scheduler = new LocalScheduler(layout, sched, nodes, logger);
-  const stopped = stopSignal();
+  const stopped = stopRequest();
   say(`starting etcd, a scheduler server and ${nodes} agents; state in ${dir}, logs in ${dir}/logs`);
   try {
     await etcd.start();
@@ -128,8 +143,8 @@ async function upWithScheduler(dir: string, options: UpOptions, logger: ReturnTy
     // A new run registers the job again: each new allocation resumes the data of the last stopped
     // allocation of its name (sticky/migrate ephemeral disk), on the same node.
     printConnections(dir, primary, members, files.cluster, 'Ctrl-C stops the cluster; a new run resumes every member with its data.');
-    const signal = await stopped;
-    say(`${signal}: stopping the job (each member shuts its database down cleanly), the agents, the server, then etcd`);
+    const reason = await stopped;
+    say(`${reason}: stopping the job (each member shuts its database down cleanly), the agents, the server, then etcd`);
   } finally {
     // Also when starting failed: nothing this command started may outlive it.
     await scheduler.stop();

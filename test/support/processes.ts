@@ -29,6 +29,21 @@ export function forgetPid(pid: number): void {
   rmSync(join(REGISTRY_DIR, String(pid)), { force: true });
 }
 
+/**
+ * Whether `pid` is still the process that started at `startTime` (see {@link processStartTime}) and
+ * has not exited: a zombie waiting for its (new) parent to reap it counts as gone.
+ */
+export function isRunning(pid: number, startTime: string): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[0] !== 'Z' && fields[0] !== 'X' && fields[19] === startTime;
+}
+
 /** SIGCONT then SIGKILL to the process group (and the process itself), if it is still the recorded one. */
 export function killRecorded(pid: number, startTime?: string): void {
   const current = processStartTime(pid);

@@ -8,11 +8,15 @@ import type { Socket } from 'node:net';
  *
  * - KV v2 `GET|POST|PUT /v1/<mount>/data/<path>`: read answers `{data:{data,metadata}}`, a missing
  *   secret is 404 `{errors:[]}`; write takes `{data:{…}}`.
- * - `GET /v1/auth/token/lookup-self` (`data.ttl` in seconds), `POST /v1/auth/token/renew-self`
+ * - `GET /v1/auth/token/lookup-self` (`data.ttl` in whole seconds, computed as Vault does), `POST /v1/auth/token/renew-self`
  *   (`auth.lease_duration`, capped at the token's max TTL as Vault does), `POST /v1/auth/approle/login`.
  * - Every endpoint but the login checks `X-Vault-Token`: missing, unknown, revoked or expired gives
  *   403 `{errors:["permission denied"]}`. Tokens really expire at their TTL.
  * - Unknown route 404, wrong method 405, malformed JSON body 400, all with Vault's `errors` array.
+ *
+ * Time comes from one clock, the `now` option of {@link VaultDouble.start} (`Date.now` by default):
+ * token expiry, `ttl`, renewal and the request log all read it, so a test can set the elapsed time
+ * exactly instead of depending on how fast the machine answers.
  *
  * Controls: `setDown(true)` makes it accept TCP connections and reset them at once (Vault
  * unreachable), while still logging each attempt, so outage tests can read retry times from
@@ -46,6 +50,12 @@ export interface VaultRequest {
   status: number | 'reset';
 }
 
+/** Options for {@link VaultDouble.start}. */
+export interface VaultDoubleOptions {
+  /** The double's clock in epoch milliseconds; `Date.now` unless a test drives time itself. */
+  now?: () => number;
+}
+
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 export class VaultDouble {
@@ -61,14 +71,15 @@ export class VaultDouble {
   private constructor(
     private readonly server: Server,
     readonly address: string,
+    private readonly now: () => number,
   ) {}
 
   /** Starts the double on a free 127.0.0.1 port. */
-  static async start(): Promise<VaultDouble> {
+  static async start(options: VaultDoubleOptions = {}): Promise<VaultDouble> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const double = new VaultDouble(server, `http://127.0.0.1:${port}`);
+    const double = new VaultDouble(server, `http://127.0.0.1:${port}`, options.now ?? Date.now);
     double.tokens.set(double.rootToken, double.entry(0, 0, 'auth/token/root'));
     server.on('connection', (socket) => double.onConnection(socket));
     server.on('request', (req, res) => void double.handle(req, res));
@@ -111,7 +122,7 @@ export class VaultDouble {
   }
 
   private entry(ttlMs: number, maxTtlMs: number, path: string): TokenEntry {
-    const now = Date.now();
+    const now = this.now();
     return {
       accessor: randomUUID(),
       issuedAtMs: now,
@@ -126,7 +137,7 @@ export class VaultDouble {
 
   private onConnection(socket: Socket): void {
     if (this.down) {
-      this.log.push({ atMs: Date.now(), method: '-', path: '-', status: 'reset' });
+      this.log.push({ atMs: this.now(), method: '-', path: '-', status: 'reset' });
       socket.destroy();
       return;
     }
@@ -140,7 +151,7 @@ export class VaultDouble {
     const url = new URL(req.url ?? '/', this.address);
     const method = req.method ?? 'GET';
     const [status, body] = this.route(method, url.pathname, Buffer.concat(chunks).toString('utf8'), req);
-    this.log.push({ atMs: Date.now(), method, path: url.pathname, status });
+    this.log.push({ atMs: this.now(), method, path: url.pathname, status });
     res.writeHead(status, JSON_TYPE).end(body === undefined ? undefined : JSON.stringify(body));
   }
 
@@ -178,12 +189,21 @@ export class VaultDouble {
   private validToken(header: string | string[] | undefined): [string, TokenEntry] | undefined {
     if (typeof header !== 'string') return undefined;
     const entry = this.tokens.get(header);
-    if (!entry || entry.revoked || Date.now() >= entry.expiresAtMs) return undefined;
+    if (!entry || entry.revoked || this.now() >= entry.expiresAtMs) return undefined;
     return [header, entry];
   }
 
+  /**
+   * As Vault's `leaseEntry.ttl()`, `int64(ExpireTime.Sub(time.Now().Round(time.Second)).Seconds())`:
+   * the expiry minus now rounded to the nearest whole second (halves up), truncated toward zero. So
+   * a 1 s token reads `ttl: 1` at once when issued in the first half of a wall-clock second and
+   * `ttl: 0` when issued in the second half, and `ttl: 0` throughout its last half second or more.
+   */
   private ttlSeconds(entry: TokenEntry): number {
-    return entry.expiresAtMs === Infinity ? 0 : Math.max(0, Math.floor((entry.expiresAtMs - Date.now()) / 1000));
+    if (entry.expiresAtMs === Infinity) return 0;
+    const nowToSecondMs = Math.round(this.now() / 1000) * 1000;
+    // A valid token can sit up to half a second past the rounded now; Vault truncates that to 0.
+    return Math.max(0, Math.trunc((entry.expiresAtMs - nowToSecondMs) / 1000));
   }
 
   private lookupSelf([token, entry]: [string, TokenEntry]): [number, unknown] {
@@ -206,7 +226,7 @@ export class VaultDouble {
 
   private renewSelf([token, entry]: [string, TokenEntry]): [number, unknown] {
     if (!entry.renewable) return [400, { errors: ['lease is not renewable'] }];
-    const now = Date.now();
+    const now = this.now();
     const capAtMs = entry.maxTtlMs > 0 ? entry.issuedAtMs + entry.maxTtlMs : Infinity;
     entry.expiresAtMs = Math.min(now + entry.ttlMs, capAtMs);
     const capped = entry.expiresAtMs === capAtMs;
@@ -251,7 +271,7 @@ export class VaultDouble {
       return [400, { errors: ['no data provided'] }];
     }
     const version = (this.kv.get(key)?.version ?? 0) + 1;
-    const at = new Date().toISOString();
+    const at = new Date(this.now()).toISOString();
     this.kv.set(key, { data: body.data as Record<string, unknown>, version, at });
     return [200, envelope({ data: { created_time: at, custom_metadata: null, deletion_time: '', destroyed: false, version } })];
   }

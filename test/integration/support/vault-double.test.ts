@@ -45,12 +45,68 @@ describe('VaultDouble', () => {
   it('VaultDouble_tokenTtl_reallyExpiresAndRenewalExtendsIt', async () => {
     const token = vault.createToken(1000);
     const lookup = await call('GET', 'auth/token/lookup-self', { token });
-    expect(lookup.body.data).toMatchObject({ ttl: 0, renewable: true });
+    // The exact ttl depends on the wall-clock phase of issue and lookup; the clocked tests pin it.
+    expect(lookup.body.data).toMatchObject({ renewable: true });
     const renew = await call('POST', 'auth/token/renew-self', { token });
     expect(renew.body.auth).toMatchObject({ client_token: token, lease_duration: 1, renewable: true });
     await waitFor('token expiry', async () => (await call('GET', 'auth/token/lookup-self', { token })).status === 403, {
       timeoutMs: 3000,
       intervalMs: 50,
+    });
+  });
+
+  describe('with a test clock', () => {
+    // A whole second of wall-clock time, so the phase within the second is set exactly.
+    const secondMs = 1_700_000_000_000;
+    let nowMs = secondMs;
+    let clocked: VaultDouble;
+    const lookup = async (token: string) => {
+      const res = await fetch(`${clocked.address}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Token': token } });
+      const body = (await res.json()) as { data?: { ttl: number } };
+      return { status: res.status, ttl: body.data?.ttl };
+    };
+
+    beforeAll(async () => {
+      clocked = await VaultDouble.start({ now: () => nowMs });
+    });
+    afterAll(async () => {
+      await clocked.close();
+    });
+
+    it('VaultDouble_tokenTtl_isWholeSecondsTruncatedFromTheRoundedNow', async () => {
+      nowMs = secondMs;
+      const token = clocked.createToken(1000);
+      expect(await lookup(token)).toEqual({ status: 200, ttl: 1 });
+      nowMs = secondMs + 499;
+      expect(await lookup(token)).toEqual({ status: 200, ttl: 1 });
+      nowMs = secondMs + 500;
+      expect(await lookup(token)).toEqual({ status: 200, ttl: 0 });
+      nowMs = secondMs + 999;
+      expect(await lookup(token)).toEqual({ status: 200, ttl: 0 });
+      nowMs = secondMs + 1000;
+      expect((await lookup(token)).status).toBe(403);
+    });
+
+    it('VaultDouble_tokenTtl_issuedLateInASecondReadsZeroAtOnce', async () => {
+      nowMs = secondMs + 600;
+      const token = clocked.createToken(1000);
+      expect(await lookup(token)).toEqual({ status: 200, ttl: 0 });
+      nowMs = secondMs + 1599;
+      expect(await lookup(token)).toEqual({ status: 200, ttl: 0 });
+      nowMs = secondMs + 1600;
+      expect((await lookup(token)).status).toBe(403);
+    });
+
+    it('VaultDouble_renewSelf_extendsFromTheClockNow', async () => {
+      nowMs = secondMs;
+      const token = clocked.createToken(2000);
+      nowMs = secondMs + 1500;
+      const renew = await fetch(`${clocked.address}/v1/auth/token/renew-self`, { method: 'POST', headers: { 'X-Vault-Token': token } });
+      expect(((await renew.json()) as { auth: { lease_duration: number } }).auth.lease_duration).toBe(2);
+      nowMs = secondMs + 3499;
+      expect(await lookup(token)).toEqual({ status: 200, ttl: 0 });
+      nowMs = secondMs + 3500;
+      expect((await lookup(token)).status).toBe(403);
     });
   });
 
