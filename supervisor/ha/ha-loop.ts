@@ -39,6 +39,13 @@ export interface HaTimings {
 /** Replaces this member's data with the latest backup (the old data is moved aside, never deleted). */
 export type Rebootstrap = () => Promise<void>;
 
+/**
+ * Re-bootstrap attempts in a row after which the loop stops and says the member needs an operator:
+ * data that still diverges after fresh restores will not be fixed by another one. A healthy cycle
+ * starts the count afresh.
+ */
+export const REBOOTSTRAP_LIMIT = 2;
+
 /** What the loop works with. */
 export interface HaLoopDeps {
   coordinator: Coordinator;
@@ -51,6 +58,8 @@ export interface HaLoopDeps {
   /** Kills the application's process when the loop stops renewing (see `fencing/`). */
   processFence: ProcessFence;
   logger: Logger;
+  /** Re-bootstrap attempts in a row before needing an operator; {@link REBOOTSTRAP_LIMIT} when omitted. */
+  rebootstrapLimit?: number;
 }
 
 /**
@@ -74,6 +83,7 @@ export class HaLoop {
   private readonly backups: BackupScheduler | null;
   private readonly rebootstrap: Rebootstrap;
   private readonly logger: Logger;
+  private readonly rebootstrapLimit: number;
   private readonly fencing: LeaseFencing;
 
   constructor(deps: HaLoopDeps) {
@@ -87,6 +97,7 @@ export class HaLoop {
       rebootstrap: this.rebootstrap,
       logger: this.logger,
     } = deps);
+    this.rebootstrapLimit = deps.rebootstrapLimit ?? REBOOTSTRAP_LIMIT;
     this.fencing = new LeaseFencing(deps.recipe, deps.state, deps.processFence, deps.timings, deps.logger);
   }
 
@@ -183,7 +194,7 @@ export class HaLoop {
         );
       case 'rebootstrap': {
         await this.backups?.abortRunning('data is being replaced');
-        if (this.rebootstraps >= 2) return `${decision.reason}; not again after ${this.rebootstraps} attempts: needs an operator`;
+        if (this.rebootstraps >= this.rebootstrapLimit) return `${decision.reason}; not again after ${this.rebootstraps} attempts: needs an operator`;
         this.rebootstraps++;
         this.logger.warn({ position: health.position }, decision.reason);
         this.state.role = 'starting';
