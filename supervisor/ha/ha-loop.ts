@@ -5,7 +5,7 @@ import type { BackupScheduler } from '../backups/backup-scheduler.js';
 import type { Coordinator, LeaderRecord, MemberRecord } from '../coordinator/coordinator.js';
 import type { MemberState } from '../member-state.js';
 import type { ProcessFence } from '../fencing/process-watchdog.js';
-import { decide, memberAhead, type Decision } from './decide.js';
+import { decide, type Decision } from './decide.js';
 import { handover } from './handover.js';
 import { LeaseFencing } from './lease-fencing.js';
 import { readSnapshot, type ClusterSnapshot } from './snapshot.js';
@@ -148,6 +148,8 @@ export class HaLoop {
     this.state.leader = snapshot.leader;
     if (snapshot.leader) this.lastTerm = Math.max(this.lastTerm, snapshot.leader.term);
     this.noLeaderSinceMs = snapshot.leader ? null : (this.noLeaderSinceMs ?? nowMs);
+    // measured after the reads, so a slow store cannot hold the lease past the bound
+    const decidingAtMs = Date.now();
     const decision = decide(
       snapshot,
       {
@@ -157,11 +159,13 @@ export class HaLoop {
         health,
         holdsLease: this.state.holdsLease,
         noLeaderForMs: this.noLeaderSinceMs === null ? 0 : nowMs - this.noLeaderSinceMs,
+        downForMs: this.downSinceMs === null ? 0 : decidingAtMs - this.downSinceMs,
       },
       {
         maxLagOnFailoverMs: this.timings.maxLagOnFailoverMs,
         candidateTimeoutMs: this.timings.candidateTimeoutMs,
         switchoverTimeoutMs: this.timings.switchoverTimeoutMs,
+        primaryDownBoundMs: this.timings.primaryDownBoundMs,
         nowMs,
         comparePositions: (a, b) => this.recipe.comparePositions(a, b),
       },
@@ -202,11 +206,10 @@ export class HaLoop {
         this.state.role = 'replica';
         return `${decision.reason}; done`;
       }
+      case 'release':
+        await this.releaseLease();
+        return `${decision.reason}; gave the lease up`;
       case 'renew': {
-        if (!health.alive && this.downSinceMs !== null && Date.now() - this.downSinceMs > this.timings.primaryDownBoundMs) {
-          await this.releaseLease();
-          return `database down for more than ${this.timings.primaryDownBoundMs}ms; gave the lease up`;
-        }
         const startedMs = Date.now();
         if (!(await this.coordinator.renewLeader())) {
           this.state.leaseRenewalFailures++;
@@ -218,11 +221,6 @@ export class HaLoop {
         this.state.holdsLease = true;
         this.fencing.renewed();
         if (!health.alive) return decision.reason;
-        const ahead = health.writable ? undefined : memberAhead(snapshot, this.self.name, health.position, (a, b) => this.recipe.comparePositions(a, b));
-        if (ahead) {
-          await this.releaseLease();
-          return `${ahead.name} is ahead of this server (${ahead.position} > ${health.position}); gave the lease up`;
-        }
         if (health.writable) await this.recipe.extendFence(this.fencing.fenceAtMs());
         else await this.recipe.becomePrimary(this.fencing.fenceAtMs());
         this.state.role = 'primary';
