@@ -12,6 +12,8 @@ export interface SelfState {
   holdsLease: boolean;
   /** How long this member has seen no leader (0 when there is one). */
   noLeaderForMs: number;
+  /** How long this member's database has been seen down (0 while it is alive). */
+  downForMs: number;
 }
 
 /** Tuning of the decision; durations in milliseconds. */
@@ -21,6 +23,8 @@ export interface DecideOptions {
   candidateTimeoutMs: number;
   /** A switchover request older than this is ignored (its target did not take over). */
   switchoverTimeoutMs: number;
+  /** A lease holder whose database stays down longer than this gives the lease up so a replica can take over. */
+  primaryDownBoundMs: number;
   nowMs: number;
   /** Negative when `a` is behind `b`, `null` for diverged histories (see Recipe.comparePositions). */
   comparePositions(a: string, b: string): number | null;
@@ -29,6 +33,8 @@ export interface DecideOptions {
 /** One HA cycle's decision; `reason` is the INFO line's text. */
 export type Decision =
   | { kind: 'renew'; reason: string }
+  /** Give the lease up while this server does not accept writes (down, or behind another member). */
+  | { kind: 'release'; reason: string }
   | { kind: 'handover'; to: string; reason: string }
   | { kind: 'acquire'; reason: string }
   | { kind: 'follow'; leader: string; address: string; reason: string }
@@ -63,7 +69,9 @@ function eligible(member: MemberRecord, options: DecideOptions): boolean {
 
 /**
  * The HA decision, a pure function of the snapshot and this member's own state:
- * - the lease holder renews, or hands over when a switchover names another member;
+ * - the lease holder renews, or hands over when a switchover names another member; it releases the
+ *   lease when its database stayed down longer than `primaryDownBoundMs`, or when its server is
+ *   not writable (it restarted) and another member is ahead of it;
  * - a member that believed it held the lease while the store names someone else (or no one) fences;
  * - with a leader elsewhere, follow it, unless this member's history is not a prefix of the
  *   leader's: then re-bootstrap from a backup (never silently diverge);
@@ -75,6 +83,9 @@ export function decide(snapshot: ClusterSnapshot, self: SelfState, options: Deci
   const switchover =
     snapshot.switchover && options.nowMs - Date.parse(snapshot.switchover.at) < options.switchoverTimeoutMs ? snapshot.switchover : null;
   if (!self.health.alive) {
+    if (leader?.member === self.name && self.downForMs > options.primaryDownBoundMs) {
+      return { kind: 'release', reason: `database down for more than ${options.primaryDownBoundMs}ms` };
+    }
     if (leader?.member === self.name) return { kind: 'renew', reason: 'database is down; holding the lease while it restarts' };
     return { kind: 'wait', reason: 'database is down; waiting for it to restart' };
   }
@@ -82,6 +93,10 @@ export function decide(snapshot: ClusterSnapshot, self: SelfState, options: Deci
     if (switchover && switchover.to !== self.name && (switchover.from === undefined || switchover.from === self.name)) {
       return { kind: 'handover', to: switchover.to, reason: `switchover requested; handing the lease to ${switchover.to}` };
     }
+    // A writable server has taken every write since it became primary; only a restarted one (crash
+    // recovery truncates what no replica acknowledged) can be behind another member.
+    const ahead = self.health.writable ? undefined : memberAhead(snapshot, self.name, self.health.position, options.comparePositions);
+    if (ahead) return { kind: 'release', reason: `${ahead.name} is ahead of this server (${ahead.position} > ${self.health.position})` };
     return { kind: 'renew', reason: 'holding the lease as primary' };
   }
   if (self.holdsLease || self.health.writable) {

@@ -5,7 +5,7 @@ import type { BackupScheduler } from '../backups/backup-scheduler.js';
 import type { Coordinator, LeaderRecord, MemberRecord } from '../coordinator/coordinator.js';
 import type { MemberState } from '../member-state.js';
 import type { ProcessFence } from '../fencing/process-watchdog.js';
-import { decide, memberAhead, type Decision } from './decide.js';
+import { decide, type Decision } from './decide.js';
 import { handover } from './handover.js';
 import { LeaseFencing } from './lease-fencing.js';
 import type { HaTimings } from './lease-timings.js';
@@ -25,6 +25,13 @@ export interface MemberIdentity {
 /** Replaces this member's data with the latest backup (the old data is moved aside, never deleted). */
 export type Rebootstrap = () => Promise<void>;
 
+/**
+ * Re-bootstrap attempts in a row after which the loop stops and says the member needs an operator:
+ * data that still diverges after fresh restores will not be fixed by another one. A healthy cycle
+ * starts the count afresh.
+ */
+export const REBOOTSTRAP_LIMIT = 2;
+
 /** What the loop works with. */
 export interface HaLoopDeps {
   coordinator: Coordinator;
@@ -37,6 +44,8 @@ export interface HaLoopDeps {
   /** Kills the application's process when the loop stops renewing (see `fencing/`). */
   processFence: ProcessFence;
   logger: Logger;
+  /** Re-bootstrap attempts in a row before needing an operator; {@link REBOOTSTRAP_LIMIT} when omitted. */
+  rebootstrapLimit?: number;
 }
 
 /**
@@ -60,6 +69,7 @@ export class HaLoop {
   private readonly backups: BackupScheduler | null;
   private readonly rebootstrap: Rebootstrap;
   private readonly logger: Logger;
+  private readonly rebootstrapLimit: number;
   private readonly fencing: LeaseFencing;
 
   constructor(deps: HaLoopDeps) {
@@ -73,6 +83,7 @@ export class HaLoop {
       rebootstrap: this.rebootstrap,
       logger: this.logger,
     } = deps);
+    this.rebootstrapLimit = deps.rebootstrapLimit ?? REBOOTSTRAP_LIMIT;
     this.fencing = new LeaseFencing(deps.recipe, deps.state, deps.processFence, deps.timings, deps.logger);
   }
 
@@ -123,6 +134,8 @@ export class HaLoop {
     this.state.leader = snapshot.leader;
     if (snapshot.leader) this.lastTerm = Math.max(this.lastTerm, snapshot.leader.term);
     this.noLeaderSinceMs = snapshot.leader ? null : (this.noLeaderSinceMs ?? nowMs);
+    // measured after the reads, so a slow store cannot hold the lease past the bound
+    const decidingAtMs = Date.now();
     const decision = decide(
       snapshot,
       {
@@ -132,11 +145,13 @@ export class HaLoop {
         health,
         holdsLease: this.state.holdsLease,
         noLeaderForMs: this.noLeaderSinceMs === null ? 0 : nowMs - this.noLeaderSinceMs,
+        downForMs: this.downSinceMs === null ? 0 : decidingAtMs - this.downSinceMs,
       },
       {
         maxLagOnFailoverMs: this.timings.maxLagOnFailoverMs,
         candidateTimeoutMs: this.timings.candidateTimeoutMs,
         switchoverTimeoutMs: this.timings.switchoverTimeoutMs,
+        primaryDownBoundMs: this.timings.primaryDownBoundMs,
         nowMs,
         comparePositions: (a, b) => this.recipe.comparePositions(a, b),
       },
@@ -169,7 +184,7 @@ export class HaLoop {
         );
       case 'rebootstrap': {
         await this.backups?.abortRunning('data is being replaced');
-        if (this.rebootstraps >= 2) return `${decision.reason}; not again after ${this.rebootstraps} attempts: needs an operator`;
+        if (this.rebootstraps >= this.rebootstrapLimit) return `${decision.reason}; not again after ${this.rebootstraps} attempts: needs an operator`;
         this.rebootstraps++;
         this.logger.warn({ position: health.position }, decision.reason);
         this.state.role = 'starting';
@@ -177,11 +192,10 @@ export class HaLoop {
         this.state.role = 'replica';
         return `${decision.reason}; done`;
       }
+      case 'release':
+        await this.releaseLease();
+        return `${decision.reason}; gave the lease up`;
       case 'renew': {
-        if (!health.alive && this.downSinceMs !== null && Date.now() - this.downSinceMs > this.timings.primaryDownBoundMs) {
-          await this.releaseLease();
-          return `database down for more than ${this.timings.primaryDownBoundMs}ms; gave the lease up`;
-        }
         const startedMs = Date.now();
         if (!(await this.coordinator.renewLeader())) {
           this.state.leaseRenewalFailures++;
@@ -193,11 +207,6 @@ export class HaLoop {
         this.state.holdsLease = true;
         this.fencing.renewed();
         if (!health.alive) return decision.reason;
-        const ahead = health.writable ? undefined : memberAhead(snapshot, this.self.name, health.position, (a, b) => this.recipe.comparePositions(a, b));
-        if (ahead) {
-          await this.releaseLease();
-          return `${ahead.name} is ahead of this server (${ahead.position} > ${health.position}); gave the lease up`;
-        }
         if (health.writable) await this.recipe.extendFence(this.fencing.fenceAtMs());
         else await this.recipe.becomePrimary(this.fencing.fenceAtMs());
         this.state.role = 'primary';

@@ -6,12 +6,12 @@ import { decide, memberAhead, type DecideOptions, type SelfState } from '../../.
 import type { ClusterSnapshot } from '../../../../supervisor/ha/snapshot.js';
 
 const NOW = Date.parse('2026-11-23T18:00:00Z');
-const options: DecideOptions = { maxLagOnFailoverMs: 10_000, candidateTimeoutMs: 10_000, switchoverTimeoutMs: 30_000, nowMs: NOW, comparePositions };
+const options: DecideOptions = { maxLagOnFailoverMs: 10_000, candidateTimeoutMs: 10_000, switchoverTimeoutMs: 30_000, primaryDownBoundMs: 15_000, nowMs: NOW, comparePositions };
 
 const health = (over: Partial<RecipeHealth> = {}): RecipeHealth => ({
   alive: true, writable: false, replicating: false, source: null, position: '0-1-10', lagSeconds: null, replicationError: null, ...over,
 });
-const self = (over: Partial<SelfState> = {}): SelfState => ({ name: 'db-2', tags: [], priority: 0, health: health(), holdsLease: false, noLeaderForMs: 0, ...over });
+const self = (over: Partial<SelfState> = {}): SelfState => ({ name: 'db-2', tags: [], priority: 0, health: health(), holdsLease: false, noLeaderForMs: 0, downForMs: 0, ...over });
 const member = (name: string, over: Partial<MemberRecord> = {}): MemberRecord => ({
   name, address: `127.0.0.1:${name.slice(-1)}`, role: 'replica', position: '0-1-10', lagSeconds: 0, healthy: true, version: '0', tags: [], ...over,
 });
@@ -87,5 +87,34 @@ describe('decide', () => {
   it('decide_databaseDown_holdsLeaseOrWaits', () => {
     expect(decide(snapshot({ leader: leader('db-2') }), self({ health: health({ alive: false }) }), options).kind).toBe('renew');
     expect(decide(snapshot(), self({ health: health({ alive: false }) }), options).kind).toBe('wait');
+  });
+
+  it('decide_holderDownLongerThanBound_releases', () => {
+    const down = health({ alive: false });
+    const held = snapshot({ leader: leader('db-2') });
+    expect(decide(held, self({ health: down, downForMs: 15_000 }), options).kind).toBe('renew');
+    expect(decide(held, self({ health: down, downForMs: 15_001 }), options)).toMatchObject({ kind: 'release', reason: 'database down for more than 15000ms' });
+    // a member without the lease has nothing to give up, however long it is down
+    expect(decide(snapshot({ leader: leader('db-1') }), self({ health: down, downForMs: 60_000 }), options).kind).toBe('wait');
+  });
+
+  it('decide_restartedHolderBehindAMember_releases', () => {
+    const members = [member('db-1', { position: '0-1-12' }), member('db-3', { position: '0-1-9' })];
+    const held = snapshot({ leader: leader('db-2'), members });
+    const d = decide(held, self({ holdsLease: true, health: health({ position: '0-1-11' }) }), options);
+    expect(d).toMatchObject({ kind: 'release', reason: 'db-1 is ahead of this server (0-1-12 > 0-1-11)' });
+    expect(decide(held, self({ holdsLease: true, health: health({ position: '0-1-12' }) }), options).kind).toBe('renew');
+  });
+
+  it('decide_writableHolderBehindAPublishedPosition_renews', () => {
+    // a writable primary took every write since it became primary: the other position is stale or diverged
+    const held = snapshot({ leader: leader('db-2'), members: [member('db-1', { position: '0-1-12' })] });
+    expect(decide(held, self({ holdsLease: true, health: health({ writable: true, position: '0-1-11' }) }), options).kind).toBe('renew');
+  });
+
+  it('decide_restartedHolderWithSwitchover_handsOverBeforeComparing', () => {
+    const switchover = { from: 'db-2', to: 'db-3', at: new Date(NOW - 1000).toISOString() };
+    const held = snapshot({ leader: leader('db-2'), members: [member('db-1', { position: '0-1-12' })], switchover });
+    expect(decide(held, self({ holdsLease: true, health: health({ position: '0-1-11' }) }), options)).toMatchObject({ kind: 'handover', to: 'db-3' });
   });
 });
