@@ -34,7 +34,7 @@ const consulSchema = z.strictObject({
  * The in-process coordinator of the unit tests is no choice here: each supervisor would hold its
  * own store, every member would win the lease, and the cluster would have as many primaries.
  */
-const memoryRefused = z.never({
+const memoryRefused = z.custom<never>(() => false, {
   error: 'the in-memory coordinator exists only inside unit tests (each process would have its own store, so every member would win the lease); use coordinator.etcd or coordinator.consul',
 });
 

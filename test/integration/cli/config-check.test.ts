@@ -44,4 +44,28 @@ describe('pilotfish config check', () => {
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain('line 5, column 5');
   });
+
+  it('configCheck_ttlShorterThanLoopWaitPlusTimeoutPlusMargin_rejectedNamingEveryPath', async () => {
+    const result = await pilotfish(['config', 'check', '-c', fixture('bad-lease-timings.yaml')]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('has 1 problem');
+    for (const path of ['ha.loopWait', 'coordinator.etcd.timeout', 'coordinator.etcd.ttl', 'ha.safetyMargin']) expect(result.stderr).toContain(path);
+    expect(result.stderr).toContain('raise coordinator.etcd.ttl to at least 5s');
+  });
+
+  it('configCheck_memoryCoordinator_rejectedNamingEtcdAndConsul', async () => {
+    const result = await pilotfish(['config', 'check', '-c', fixture('bad-memory-coordinator.yaml')]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('has 1 problem');
+    expect(result.stderr).toContain('coordinator.memory: the in-memory coordinator exists only inside unit tests');
+    expect(result.stderr).toContain('use coordinator.etcd or coordinator.consul');
+  });
+
+  it('configCheck_tightButSafeLeaseTimings_accepted', async () => {
+    const result = await pilotfish(['config', 'check', '-c', fixture('good-tight-lease.yaml')]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout) as { coordinator: { etcd: { ttl: number } }; ha: { loopWait: number; safetyMargin: number } };
+    expect(printed.coordinator.etcd.ttl).toBe(3000);
+    expect(printed.ha).toMatchObject({ loopWait: 500, safetyMargin: 1000 });
+  });
 });

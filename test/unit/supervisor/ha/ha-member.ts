@@ -3,7 +3,8 @@ import type { RecipeHealth } from '../../../../recipes/recipe.js';
 import type { MemberRecord } from '../../../../supervisor/coordinator/coordinator.js';
 import { MemoryCoordinator, MemoryStore } from '../../../../supervisor/coordinator/memory.js';
 import { LEADER_KEY, clusterPrefix } from '../../../../supervisor/coordinator/records.js';
-import { HaLoop, type HaTimings } from '../../../../supervisor/ha/ha-loop.js';
+import { HaLoop } from '../../../../supervisor/ha/ha-loop.js';
+import { haTimings, type HaTimings } from '../../../../supervisor/ha/lease-timings.js';
 import { initialMemberState, type MemberState } from '../../../../supervisor/member-state.js';
 import { RecordingProcessFence } from '../../../support/recording-process-fence.js';
 import { ScriptedRecipe } from '../../../support/scripted-recipe.js';
@@ -19,13 +20,9 @@ export const T0 = Date.parse('2026-11-23T18:00:00Z');
 
 /** With these, a renewal at `t` fences at `t + 8000` and arms the process fence for `t + 9000`. */
 export const TIMINGS: HaTimings = {
-  loopWaitMs: 1000,
-  ttlMs: 10_000,
-  safetyMarginMs: 2000,
-  maxLagOnFailoverMs: 10_000,
+  ...haTimings({ ttlMs: 10_000, maxTtlMs: 10_000 }, { loopWaitMs: 1000, safetyMarginMs: 2000, maxLagOnFailoverMs: 10_000 }),
+  // shorter than the 15 s floor, so the bound is reached in a few cycles
   primaryDownBoundMs: 5000,
-  candidateTimeoutMs: 20_000,
-  switchoverTimeoutMs: 30_000,
 };
 
 export interface HaMember {

@@ -49,7 +49,7 @@ describe('handover', () => {
 
   it('handover_targetNeverCatchesUp_abandonedAfterTheBoundStillHoldingTheLease', async () => {
     const { db1, db2, run } = await handingOver('0-1-11');
-    // the bound is min(switchoverTimeoutMs, 10 s)
+    // handoverBoundMs: min(switchoverTimeoutMs, 10 s)
     await vi.advanceTimersByTimeAsync(9999);
     expect(run.outcome).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);

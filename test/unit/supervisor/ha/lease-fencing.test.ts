@@ -12,7 +12,7 @@ function renewedPrimary() {
   const recipe = new ScriptedRecipe({ writable: true });
   const processFence = new RecordingProcessFence();
   const state = { ...initialMemberState(), phase: 'running' as const, role: 'primary' as const, holdsLease: true, lastRenewOkAtMs: T0 };
-  const fencing = new LeaseFencing(recipe, state, processFence, { ttlMs: 10_000, safetyMarginMs: 2000 }, silentLogger());
+  const fencing = new LeaseFencing(recipe, state, processFence, { fenceAfterMs: 8000, watchdogAfterMs: 9000 }, silentLogger());
   fencing.renewed();
   return { recipe, processFence, state, fencing };
 }
