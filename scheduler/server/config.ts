@@ -10,6 +10,7 @@ import { applyEnvOverrides, durationMs, parseConfig, readConfigFile } from '../.
  * managementToken: <at least 16 characters>   # or PILOTFISH_MANAGEMENT_TOKEN
  * heartbeatTtl: 10s              # agents heartbeat within this
  * heartbeatGrace: 10s            # extra time before a silent node is marked down
+ * failoverHeartbeatTtl: 5m       # after a server restart, how long known nodes have to heartbeat (Nomad failover_heartbeat_ttl)
  * workers: 1
  * logLevel: info
  * gcInterval: 5m                 # how often terminal allocations and evaluations are collected (Nomad job_gc_interval)
@@ -27,6 +28,7 @@ export const serverConfigSchema = z
     managementToken: z.string().min(16, 'must be at least 16 characters; generate one with `openssl rand -hex 24`'),
     heartbeatTtlMs: durationMs({ minMs: 1000, hint: 'agents heartbeat at a third of it' }).default(10_000),
     heartbeatGraceMs: durationMs({ minMs: 0 }).default(10_000),
+    failoverHeartbeatTtlMs: durationMs({ minMs: 1000, hint: 'time agents get to find a restarted server before their nodes are marked down' }).default(300_000),
     workers: z.number().int().min(1).max(16).default(1),
     gcIntervalMs: durationMs({ minMs: 1000, maxMs: 86_400_000 }).default(300_000),
     evalGcThresholdMs: durationMs({ minMs: 1000, hint: 'terminal allocations younger than this stay for inspection' }).default(3_600_000),
@@ -50,7 +52,7 @@ export const serverConfigSchema = z
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 
 /** Config keys that accept a duration under their YAML name without the `Ms` suffix. */
-const DURATION_KEYS = ['heartbeatTtl', 'heartbeatGrace', 'gcInterval', 'evalGcThreshold', 'batchEvalGcThreshold'] as const;
+const DURATION_KEYS = ['heartbeatTtl', 'heartbeatGrace', 'failoverHeartbeatTtl', 'gcInterval', 'evalGcThreshold', 'batchEvalGcThreshold'] as const;
 
 function renameDurations(raw: Record<string, unknown>): Record<string, unknown> {
   const out = { ...raw };

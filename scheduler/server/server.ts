@@ -42,7 +42,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const broker = new EvalBroker();
   // The heartbeat timers call into the node service, which needs the timers: tie the knot late.
   const onExpire = { fire: (_nodeId: string): void => undefined };
-  const heartbeats = new Heartbeats(config.heartbeatTtlMs, config.heartbeatGraceMs, (nodeId) => onExpire.fire(nodeId));
+  const heartbeats = new Heartbeats(config.heartbeatTtlMs, config.heartbeatGraceMs, config.failoverHeartbeatTtlMs, (nodeId) => onExpire.fire(nodeId));
   const nodeService = new NodeService(store, broker, heartbeats, logger.child({ component: 'nodes' }));
   onExpire.fire = (nodeId) => nodeService.expire(nodeId);
   const context: ServerContext = {
@@ -56,7 +56,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     }),
     findNode: (key) => findNode(store.nodes(), key),
   };
-  for (const node of store.nodes()) if (node.status !== 'down') heartbeats.reset(node.id);
+  for (const node of store.nodes()) if (node.status !== 'down') heartbeats.restored(node.id);
   for (const evaluation of store.evals()) if (evaluation.status === 'pending') broker.enqueue(evaluation);
   logger.info(
     { jobs: store.jobs().length, nodes: store.nodes().length, allocs: store.allocs().length, replayedOps: restored.ops },

@@ -6,7 +6,7 @@ import { repoRoot } from '../../support/paths.js';
 import { killRecorded } from '../../support/processes.js';
 import { tempDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
-import { type Cluster, startCluster } from './cluster.js';
+import { type Cluster, HEARTBEAT_GRACE_MS, HEARTBEAT_TTL_MS, startCluster } from './cluster.js';
 
 /**
  * Sticky data across a whole-cluster stop, with real processes (server, three agents, tasks that
@@ -168,10 +168,15 @@ describe('sticky data across a whole-cluster stop', () => {
     await waitFor('allocations complete', async () => (await allocs()).every((a) => a.clientStatus !== 'running' && a.clientStatus !== 'pending'), { timeoutMs: 20_000 });
     await stopEverything('SIGTERM');
     await cluster.startServer();
-    for (const i of [0, 1, 2]) await cluster.startAgent(i);
     const run = await cluster.cli('job', 'run', join(dir.path, 'keep.hcl'));
     expect(run.exitCode, run.stderr).toBe(0);
+    // The machines come back slower than the server: past the normal heartbeat TTL and grace.
+    // The restarted server gives the nodes it knows its failover TTL, so none is marked down and
+    // the allocations it placed on them are the ones that start.
+    await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_TTL_MS + HEARTBEAT_GRACE_MS + 500));
+    for (const i of [0, 1, 2]) await cluster.startAgent(i);
     const back = await twoRunning('resumed allocations running', (a) => before.some((b) => b.id === a.previousAllocation));
+    expect((await cluster.api<Node[]>('/v1/nodes')).body.map((n) => n.status)).toEqual(['ready', 'ready', 'ready']);
     for (const a of back) {
       expect(before.find((b) => b.id === a.previousAllocation)?.name).toBe(a.name);
       expect(lastReport(a)).toMatchObject({ found: owners.get(a.name), dataLost: null });
