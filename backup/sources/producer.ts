@@ -55,6 +55,13 @@ export function startProducer(
   const done = child.then((result) => {
     if (partial) options.onStderrLine?.(partial);
     if (result.exitCode === 0 && !result.isCanceled) return;
+    if ((result as { code?: string }).code === 'ENOENT') {
+      throw new PilotfishError(
+        'BACKUP_FAILED',
+        `${file} was not found: install it (on Debian it comes with the MariaDB packages that scripts/setup installs) or give its path in the recipe's binaries section`,
+        { details: { file } },
+      );
+    }
     const why = result.isCanceled
       ? 'was cancelled'
       : result.exitCode === undefined

@@ -50,4 +50,15 @@ describe('directory backups', () => {
     ).rejects.toMatchObject({ code: 'BACKUP_FAILED', message: expect.stringContaining('tar exited with code 2') });
     expect(await store.list('missing/')).toEqual([]);
   });
+
+  test('DirectoryBackup_toolNotInstalled_failsNamingTheToolWithoutManifest', async () => {
+    const src = join(work.path, 'tool-missing');
+    await mkdir(src);
+    const source = new DirectorySource(src, join(work.path, 'no-such-tar'));
+    await expect(createBackup({ ...common, cluster: 'no-tool', source, compressionLevel: 1, member: 'm' })).rejects.toMatchObject({
+      code: 'BACKUP_FAILED',
+      message: expect.stringMatching(/no-such-tar was not found: install it/),
+    });
+    expect(await store.list('no-tool/')).toEqual([]);
+  });
 });
