@@ -1,5 +1,5 @@
 import { silentLogger } from '../common/logger.js';
-import { EtcdCoordinator } from '../supervisor/coordinator/etcd.js';
+import { EtcdCoordinator } from '../coordination/etcd.js';
 
 /**
  * The lock holder of `bench/coordination`: a separate process (so SIGKILL is a real crash) that

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../common/logger.js';
-import type { Coordinator } from '../supervisor/coordinator/coordinator.js';
-import { EtcdCoordinator } from '../supervisor/coordinator/etcd.js';
+import type { Coordinator } from '../coordination/coordinator.js';
+import { EtcdCoordinator } from '../coordination/etcd.js';
 import { startEtcd } from '../test/support/etcd.js';
 import { spawnTracked } from '../test/support/processes.js';
 

@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { Recipe } from '../recipes/recipe.js';
 import type { BackupTarget } from './backups/backup-runner.js';
 import { restoreFrom } from './backups/backup-runner.js';
-import type { Coordinator } from './coordinator/coordinator.js';
+import type { Coordinator } from '../coordination/coordinator.js';
 import type { InitializedRecord, LatestBackup } from './ha/snapshot.js';
 import type { MemberState } from './member-state.js';
 

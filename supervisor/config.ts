@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { applyEnvOverrides, durationMs, envOverrideSources, parseConfig, readConfigFile } from '../common/config.js';
 import { backupSchema, objectStoreSchema } from '../backup/config.js';
 import { mysqlRecipeSchema } from '../recipes/mysql/config.js';
-import { coordinatorSchema } from './coordinator/config.js';
-import { configuredLease } from './coordinator/lease.js';
+import { coordinatorSchema } from '../coordination/config.js';
+import { configuredLease } from '../coordination/lease.js';
 import { leaseTimingProblems } from './ha/lease-timings.js';
-import { secretsSchema } from './secrets/config.js';
+import { secretsSchema } from '../secrets/config.js';
 
 const name = z
   .string()

@@ -1,5 +1,5 @@
 import type { RecipeHealth } from '../recipes/recipe.js';
-import type { LeaderRecord, MemberRole } from './coordinator/coordinator.js';
+import type { LeaderRecord, MemberRole } from '../coordination/coordinator.js';
 
 /** Lifecycle phases, in order; `running` is split into the primary and replica roles. */
 export type Phase = 'starting' | 'preparing' | 'restoring' | 'initialising' | 'waiting-for-backup' | 'running' | 'stopping' | 'stopped';

@@ -7,13 +7,13 @@ import { BackupScheduler } from './backups/backup-scheduler.js';
 import { restoreFrom, type BackupTarget } from './backups/backup-runner.js';
 import { prepareData } from './bootstrap.js';
 import type { PilotfishConfig } from './config.js';
-import { createCoordinator } from './coordinator/factory.js';
+import { createCoordinator } from '../coordination/factory.js';
 import { ProcessWatchdog } from './fencing/process-watchdog.js';
 import { HaLoop, type MemberIdentity } from './ha/ha-loop.js';
 import { haTimings } from './ha/lease-timings.js';
 import { initialMemberState } from './member-state.js';
-import { installSignalHandlers } from './process/signals.js';
-import { createSecretStore } from './secrets/factory.js';
+import { installSignalHandlers } from '../process/signals.js';
+import { createSecretStore } from '../secrets/factory.js';
 import { createMetrics } from './status/metrics.js';
 import { startStatusServer } from './status/status-server.js';
 

@@ -14,8 +14,8 @@ import type { MysqlConnection } from '../../backup/sources/option-file.js';
 import { isPilotfishError, PilotfishError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { loadPilotfishConfig, type PilotfishConfig } from '../../supervisor/config.js';
-import { createSecretStore } from '../../supervisor/secrets/factory.js';
-import type { SecretStore } from '../../supervisor/secrets/secret-store.js';
+import { createSecretStore } from '../../secrets/factory.js';
+import type { SecretStore } from '../../secrets/secret-store.js';
 
 /** Everything a `pilotfish backup` subcommand needs, built once from `pilotfish.yaml`. */
 export interface BackupContext {

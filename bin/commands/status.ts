@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { silentLogger } from '../../common/logger.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
-import { createCoordinator } from '../../supervisor/coordinator/factory.js';
-import type { MemberRole } from '../../supervisor/coordinator/coordinator.js';
+import { createCoordinator } from '../../coordination/factory.js';
+import type { MemberRole } from '../../coordination/coordinator.js';
 import type { LatestBackup } from '../../supervisor/ha/snapshot.js';
 
 /** The JSON `pilotfish status --json` prints. */

@@ -3,7 +3,7 @@ import { PilotfishError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
 import { comparePositions } from '../../recipes/mysql/gtid.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
-import { createCoordinator } from '../../supervisor/coordinator/factory.js';
+import { createCoordinator } from '../../coordination/factory.js';
 import type { SwitchoverRequest } from '../../supervisor/ha/snapshot.js';
 
 /**

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PilotfishError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
-import { createCoordinator } from '../../supervisor/coordinator/factory.js';
+import { createCoordinator } from '../../coordination/factory.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { LocalCluster } from '../../supervisor/local/local-cluster.js';
 import { ensureSecrets, loadOrCreateLayout, readLocalSecret, writeLocalConfigs } from '../../supervisor/local/local-layout.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { ChildKeeper } from '../../supervisor/process/keeper.js';
+import type { ChildKeeper } from '../../process/keeper.js';
 import type { MysqlPaths } from './option-files.js';
 
 /** Bounds of the server process. */

@@ -2,7 +2,7 @@ import { backoffDelayMs } from '../../common/retry.js';
 import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Recipe } from '../../recipes/recipe.js';
-import type { Coordinator } from '../coordinator/coordinator.js';
+import type { Coordinator } from '../../coordination/coordinator.js';
 import type { ClusterSnapshot, LatestBackup } from '../ha/snapshot.js';
 import { takeBackup, type BackupTarget } from './backup-runner.js';
 

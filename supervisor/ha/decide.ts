@@ -1,4 +1,4 @@
-import type { MemberRecord } from '../coordinator/coordinator.js';
+import type { MemberRecord } from '../../coordination/coordinator.js';
 import type { RecipeHealth } from '../../recipes/recipe.js';
 import type { ClusterSnapshot } from './snapshot.js';
 

@@ -2,7 +2,7 @@ import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Recipe } from '../../recipes/recipe.js';
 import type { BackupScheduler } from '../backups/backup-scheduler.js';
-import type { Coordinator, LeaderRecord, MemberRecord } from '../coordinator/coordinator.js';
+import type { Coordinator, LeaderRecord, MemberRecord } from '../../coordination/coordinator.js';
 import type { MemberState } from '../member-state.js';
 import type { ProcessFence } from '../fencing/process-watchdog.js';
 import { decide, type Decision } from './decide.js';

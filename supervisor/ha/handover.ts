@@ -1,5 +1,5 @@
 import type { Recipe } from '../../recipes/recipe.js';
-import type { Coordinator } from '../coordinator/coordinator.js';
+import type { Coordinator } from '../../coordination/coordinator.js';
 import type { MemberState } from '../member-state.js';
 import type { LeaseFencing } from './lease-fencing.js';
 

@@ -1,5 +1,5 @@
 import { formatDurationMs } from '../../common/duration.js';
-import type { LeaseBounds } from '../coordinator/lease.js';
+import type { LeaseBounds } from '../../coordination/lease.js';
 
 /**
  * Every timing of the HA loop, derived in {@link haTimings} from one lease (as the store really

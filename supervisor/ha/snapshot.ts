@@ -1,4 +1,4 @@
-import type { Coordinator, LeaderRecord, MemberRecord } from '../coordinator/coordinator.js';
+import type { Coordinator, LeaderRecord, MemberRecord } from '../../coordination/coordinator.js';
 
 /** Content of `backups/latest`, written after a backup's manifest landed. */
 export interface LatestBackup {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { ChildKeeper } from '../process/keeper.js';
+import { ChildKeeper } from '../../process/keeper.js';
 import type { LocalLayout } from './local-layout.js';
 
 /** The built CLI, started once per member as `pilotfish supervise -c <member file>` (and by `up --scheduler`). */

@@ -7,7 +7,7 @@ import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { writePrivateFile } from '../../recipes/mysql/option-files.js';
 import { ApiClient } from '../../scheduler/api/client.js';
-import type { ChildKeeper } from '../process/keeper.js';
+import type { ChildKeeper } from '../../process/keeper.js';
 import { freeLoopbackPort, freeLoopbackPortRange } from './free-port.js';
 import { keeper, PILOTFISH_BIN } from './local-cluster.js';
 import { setJobMeta } from './job-meta.js';

@@ -1,8 +1,8 @@
 import { silentLogger } from '../../common/logger.js';
-import { ConsulCoordinator } from '../../supervisor/coordinator/consul.js';
-import type { Coordinator } from '../../supervisor/coordinator/coordinator.js';
-import { EtcdCoordinator } from '../../supervisor/coordinator/etcd.js';
-import { MemoryCoordinator, MemoryStore } from '../../supervisor/coordinator/memory.js';
+import { ConsulCoordinator } from '../../coordination/consul.js';
+import type { Coordinator } from '../../coordination/coordinator.js';
+import { EtcdCoordinator } from '../../coordination/etcd.js';
+import { MemoryCoordinator, MemoryStore } from '../../coordination/memory.js';
 import { type ConsulHandle, startConsul } from '../support/consul.js';
 import { type EtcdHandle, startEtcd } from '../support/etcd.js';
 

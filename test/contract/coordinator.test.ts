@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinatorUnavailable } from '../../common/errors.js';
-import type { Coordinator, LeaderRecord, MemberRecord, WatchEvent } from '../../supervisor/coordinator/coordinator.js';
+import type { Coordinator, LeaderRecord, MemberRecord, WatchEvent } from '../../coordination/coordinator.js';
 import { waitFor } from '../support/wait.js';
 import { type Backend, type MakeOptions, SUBJECTS, type Subject } from './coordinator-subjects.js';
 

@@ -4,11 +4,11 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPilotfishError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
-import { secretsSchema } from '../../supervisor/secrets/config.js';
-import { createEnvSecretStore } from '../../supervisor/secrets/env.js';
-import { createSecretStore } from '../../supervisor/secrets/factory.js';
-import { createMemorySecretStore } from '../../supervisor/secrets/memory.js';
-import type { SecretStore } from '../../supervisor/secrets/secret-store.js';
+import { secretsSchema } from '../../secrets/config.js';
+import { createEnvSecretStore } from '../../secrets/env.js';
+import { createSecretStore } from '../../secrets/factory.js';
+import { createMemorySecretStore } from '../../secrets/memory.js';
+import type { SecretStore } from '../../secrets/secret-store.js';
 import { tempDir } from '../support/tmp.js';
 import { startVault, type VaultTarget } from '../support/vault.js';
 

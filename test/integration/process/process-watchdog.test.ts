@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/logger.js';
 import { ProcessWatchdog } from '../../../supervisor/fencing/process-watchdog.js';
-import { startChild, type Child } from '../../../supervisor/process/child.js';
+import { startChild, type Child } from '../../../process/child.js';
 import { recordPid } from '../../support/processes.js';
 import { repoRoot } from '../../support/paths.js';
 import { waitFor } from '../../support/wait.js';

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
-import { secretsSchema } from '../../../supervisor/secrets/config.js';
-import { createSecretStore } from '../../../supervisor/secrets/factory.js';
-import type { SecretStore } from '../../../supervisor/secrets/secret-store.js';
+import { secretsSchema } from '../../../secrets/config.js';
+import { createSecretStore } from '../../../secrets/factory.js';
+import type { SecretStore } from '../../../secrets/secret-store.js';
 import { startVault, type VaultTarget } from '../../support/vault.js';
 import { waitFor } from '../../support/wait.js';
 

@@ -7,7 +7,7 @@ import { MysqlRecipe } from '../../../../recipes/mysql/mysql-recipe.js';
 import { createBackup } from '../../../../backup/create-backup.js';
 import { FsObjectStore } from '../../../../backup/object-store/fs.js';
 import { restoreBackup } from '../../../../backup/restore.js';
-import type { SecretStore } from '../../../../supervisor/secrets/secret-store.js';
+import type { SecretStore } from '../../../../secrets/secret-store.js';
 import { freePort } from '../../../support/ports.js';
 import { recordPid } from '../../../support/processes.js';
 import { tempDir } from '../../../support/tmp.js';

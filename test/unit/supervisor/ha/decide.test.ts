@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecipeHealth } from '../../../../recipes/recipe.js';
 import { comparePositions } from '../../../../recipes/mysql/gtid.js';
-import type { MemberRecord } from '../../../../supervisor/coordinator/coordinator.js';
+import type { MemberRecord } from '../../../../coordination/coordinator.js';
 import { decide, memberAhead, type DecideOptions, type SelfState } from '../../../../supervisor/ha/decide.js';
 import type { ClusterSnapshot } from '../../../../supervisor/ha/snapshot.js';
 

@@ -1,8 +1,8 @@
 import { silentLogger } from '../../../../common/logger.js';
 import type { RecipeHealth } from '../../../../recipes/recipe.js';
-import type { MemberRecord } from '../../../../supervisor/coordinator/coordinator.js';
-import { MemoryCoordinator, MemoryStore } from '../../../../supervisor/coordinator/memory.js';
-import { LEADER_KEY, clusterPrefix } from '../../../../supervisor/coordinator/records.js';
+import type { MemberRecord } from '../../../../coordination/coordinator.js';
+import { MemoryCoordinator, MemoryStore } from '../../../../coordination/memory.js';
+import { LEADER_KEY, clusterPrefix } from '../../../../coordination/records.js';
 import { HaLoop } from '../../../../supervisor/ha/ha-loop.js';
 import { haTimings, type HaTimings } from '../../../../supervisor/ha/lease-timings.js';
 import { initialMemberState, type MemberState } from '../../../../supervisor/member-state.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { etcdLease } from '../../../../supervisor/coordinator/lease.js';
+import { etcdLease } from '../../../../coordination/lease.js';
 import { haTimings, leaseTimingProblems } from '../../../../supervisor/ha/lease-timings.js';
 
 const inputs = (ttlMs: number, loopWaitMs: number, safetyMarginMs: number, timeoutMs = 2000) => ({

@@ -1,4 +1,4 @@
-import { CoordinatorUnavailable } from '../../common/errors.js';
+import { CoordinatorUnavailable } from '../common/errors.js';
 import type { ServiceRegistration, WatchEvent } from './coordinator.js';
 
 /**

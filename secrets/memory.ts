@@ -1,4 +1,4 @@
-import { PilotfishError } from '../../common/errors.js';
+import { PilotfishError } from '../common/errors.js';
 import { assertSecretName } from './secret-name.js';
 import type { SecretStore } from './secret-store.js';
 

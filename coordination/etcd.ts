@@ -1,5 +1,5 @@
 import type { Etcd3, ICompare, IKeyValue, IRequestOp, ITxnResponse, Namespace } from 'etcd3';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type {
   Coordinator,
   KvEntry,

@@ -1,5 +1,5 @@
 import type { IWatchResponse, Namespace } from 'etcd3';
-import { CoordinatorUnavailable, PilotfishError, isPilotfishError } from '../../common/errors.js';
+import { CoordinatorUnavailable, PilotfishError, isPilotfishError } from '../common/errors.js';
 import type { WatchEvent } from './coordinator.js';
 import { EventQueue } from './event-queue.js';
 

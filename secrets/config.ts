@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from '../../common/config.js';
+import { durationMs } from '../common/config.js';
 
 const vaultSchema = z
   .strictObject({

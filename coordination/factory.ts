@@ -1,4 +1,4 @@
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { CoordinatorConfig } from './config.js';
 import type { Coordinator } from './coordinator.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../../common/config.js';
-import { silentLogger } from '../../../../common/logger.js';
-import { coordinatorSchema } from '../../../../supervisor/coordinator/config.js';
-import { createCoordinator } from '../../../../supervisor/coordinator/factory.js';
+import { parseConfig } from '../../../common/config.js';
+import { silentLogger } from '../../../common/logger.js';
+import { coordinatorSchema } from '../../../coordination/config.js';
+import { createCoordinator } from '../../../coordination/factory.js';
 
 const make = (raw: unknown) =>
   createCoordinator(parseConfig(coordinatorSchema, raw, 'test config'), { cluster: 'c', memberName: 'db-1', logger: silentLogger() });

@@ -1,4 +1,4 @@
-import { PilotfishError } from '../../common/errors.js';
+import { PilotfishError } from '../common/errors.js';
 
 /**
  * Secret names are single path segments (`db-root-password`, `backup.key`): they become file names,

@@ -1,4 +1,4 @@
-import { PilotfishError } from '../../common/errors.js';
+import { PilotfishError } from '../common/errors.js';
 
 /**
  * The one place where errors from `node-vault` enter pilotfish. Vault's own answers (4xx) come

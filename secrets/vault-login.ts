@@ -1,5 +1,5 @@
 import type vault from 'node-vault';
-import { PilotfishError } from '../../common/errors.js';
+import { PilotfishError } from '../common/errors.js';
 import type { VaultConfig } from './config.js';
 import { readSecretFile } from './secret-file.js';
 import { vaultCall } from './vault-transport.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenRenewalSchedule } from '../../../../supervisor/secrets/token-renewal.js';
+import { TokenRenewalSchedule } from '../../../secrets/token-renewal.js';
 
 function fakeClock(startMs = 1_000_000) {
   let now = startMs;

@@ -1,5 +1,5 @@
-import { backoffDelayMs, type BackoffOptions } from '../../common/retry.js';
-import type { Logger } from '../../common/logger.js';
+import { backoffDelayMs, type BackoffOptions } from '../common/retry.js';
+import type { Logger } from '../common/logger.js';
 import { startChild, type Child, type ChildExit, type ChildSpec } from './child.js';
 
 /** Options of a {@link ChildKeeper}. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CoordinatorUnavailable } from '../../../../common/errors.js';
-import type { WatchEvent } from '../../../../supervisor/coordinator/coordinator.js';
-import { MemoryCoordinator, MemoryStore } from '../../../../supervisor/coordinator/memory.js';
+import { CoordinatorUnavailable } from '../../../common/errors.js';
+import type { WatchEvent } from '../../../coordination/coordinator.js';
+import { MemoryCoordinator, MemoryStore } from '../../../coordination/memory.js';
 
 function fakeClock() {
   let nowMs = 1_000_000;

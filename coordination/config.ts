@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from '../../common/config.js';
+import { durationMs } from '../common/config.js';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 

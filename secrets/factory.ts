@@ -1,4 +1,4 @@
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { SecretsConfig } from './config.js';
 import type { SecretStore } from './secret-store.js';
 

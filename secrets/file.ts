@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PilotfishError } from '../../common/errors.js';
+import { PilotfishError } from '../common/errors.js';
 import { readSecretFile } from './secret-file.js';
 import { assertSecretName } from './secret-name.js';
 import type { SecretStore } from './secret-store.js';

@@ -1,7 +1,7 @@
 import { openSync, closeSync } from 'node:fs';
 import { execa, type Options, type ResultPromise } from 'execa';
-import { PilotfishError } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
+import { PilotfishError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
 
 /** What to run. Secrets never go into `args` or `env` values that are logged: pass them in files. */
 export interface ChildSpec {

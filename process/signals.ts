@@ -1,4 +1,4 @@
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 
 /**
  * Signal handling of a supervisor process. SIGTERM and SIGINT start one orderly shutdown (a second

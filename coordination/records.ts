@@ -1,4 +1,4 @@
-import { PilotfishError } from '../../common/errors.js';
+import { PilotfishError } from '../common/errors.js';
 import type { LeaderRecord, MemberRecord } from './coordinator.js';
 
 /**

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { PilotfishError } from '../../common/errors.js';
+import { PilotfishError } from '../common/errors.js';
 
 /**
  * Reads a secret kept in a file (a `file` store entry, a Vault `tokenFile`, an AppRole

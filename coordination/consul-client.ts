@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import Consul from 'consul';
-import { CoordinatorUnavailable, PilotfishError } from '../../common/errors.js';
+import { CoordinatorUnavailable, PilotfishError } from '../common/errors.js';
 
 /**
  * Consul client construction and the adapter's choke point helpers. The `consul` package (papi

@@ -1,6 +1,6 @@
 import vault from 'node-vault';
-import { describeError, PilotfishError } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
+import { describeError, PilotfishError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
 import type { VaultConfig } from './config.js';
 import { assertSecretName } from './secret-name.js';
 import type { SecretStore } from './secret-store.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { ConsulApi } from './consul-api.js';
 import { type ConsulClient, classifyConsulError, createConsulClient, isInvalidSession, isNotFound } from './consul-client.js';
 import { watchConsul } from './consul-watch.js';

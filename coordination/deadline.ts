@@ -1,4 +1,4 @@
-import { CoordinatorUnavailable, isPilotfishError } from '../../common/errors.js';
+import { CoordinatorUnavailable, isPilotfishError } from '../common/errors.js';
 
 /**
  * The shared half of every adapter's choke point: runs one store call with a hard deadline and
