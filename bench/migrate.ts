@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { pullSnapshot } from '../scheduler/agent/migrate/pull.js';
 import { MigrationSource } from '../scheduler/agent/migrate/source.js';
-import { issueMigrationToken } from '../scheduler/agent/migrate/token.js';
+import { issueMigrationToken } from '../scheduler/migration/token.js';
 
 const ROUNDS = Number(process.env.PILOTFISH_BENCH_ROUNDS ?? 5);
 const BASE = process.env.PILOTFISH_BENCH_DIR ?? join(tmpdir(), 'pilotfish-bench-migrate');

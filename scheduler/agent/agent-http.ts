@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import { open, stat } from 'node:fs/promises';
 import type { Logger } from '../../common/logger.js';
 import { PilotfishError } from '../../common/errors.js';
-import { createHttpServer } from '../server/http/http-server.js';
-import { Router } from '../server/http/router.js';
+import { createHttpServer } from '../http/http-server.js';
+import { Router } from '../http/router.js';
 import { allocDirOf } from './alloc-dir.js';
 
 /** Most bytes one logs request returns; callers page with `offset`. */

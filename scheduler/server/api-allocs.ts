@@ -1,5 +1,5 @@
 import type { ServerContext } from './context.js';
-import type { Router } from './http/router.js';
+import type { Router } from '../http/router.js';
 
 /** Allocation and evaluation routes (read-only; allocations change through plans and agents). */
 export function addAllocRoutes(router: Router, ctx: ServerContext): void {

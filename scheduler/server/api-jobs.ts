@@ -3,7 +3,7 @@ import type { JobSubmission } from '../api/job-file.js';
 import { type JobspecFormat, parseJobspec } from '../jobspec/index.js';
 import type { Allocation, Job, Plan } from '../structs/index.js';
 import type { ServerContext } from './context.js';
-import type { RouteRequest, Router } from './http/router.js';
+import type { RouteRequest, Router } from '../http/router.js';
 import { diffJobs } from './job-diff.js';
 import { checkJobSubmission } from '../acl/check-job.js';
 

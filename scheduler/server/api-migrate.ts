@@ -1,8 +1,9 @@
 import { PilotfishError } from '../../common/errors.js';
-import { issueMigrationToken } from '../agent/migrate/token.js';
+import { issueMigrationToken } from '../migration/token.js';
 import { dataHolder } from '../structs/index.js';
 import type { ServerContext } from './context.js';
-import type { Router } from './http/router.js';
+import type { Router } from '../http/router.js';
+import type { MigrationInfo } from '../migration/info.js';
 
 /**
  * `POST /v1/allocation/:id/migration`: what the destination agent of a sticky/migrating
@@ -20,20 +21,6 @@ import type { Router } from './http/router.js';
 
 /** Lifetime of a migration token: long enough to start a large stream, short enough to be useless later. */
 export const TOKEN_TTL_MS = 10 * 60_000;
-
-/** The answer of the migration route. */
-export interface MigrationInfo {
-  allocId: string;
-  prevAllocId: string;
-  prevNodeId: string;
-  sameNode: boolean;
-  prevTerminal: boolean;
-  prevNodeDown: boolean;
-  /** `host:port` of the previous node's agent API; empty when unknown. */
-  sourceAddress: string;
-  /** Present only when the data must be pulled from another node. */
-  token?: string;
-}
 
 export function addMigrateRoutes(router: Router, ctx: ServerContext, migrationKey: Buffer): void {
   router.add(

@@ -3,7 +3,7 @@ import type { Job } from '../structs/index.js';
 import type { ClientAllocUpdate } from './alloc-service.js';
 import { protectedAllocIds } from './gc.js';
 import type { ServerContext } from './context.js';
-import type { RouteRequest, Router } from './http/router.js';
+import type { RouteRequest, Router } from '../http/router.js';
 import type { NodeRegistration } from './node-service.js';
 
 /** Longest a node's allocation long-poll is held open. */

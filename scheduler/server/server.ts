@@ -6,15 +6,16 @@ import { addAllocRoutes } from './api-allocs.js';
 import { addJobRoutes } from './api-jobs.js';
 import { addMigrateRoutes } from './api-migrate.js';
 import { AclRegistry } from '../acl/acl-registry.js';
-import { deriveMigrationKey } from '../agent/migrate/migrate-key.js';
+import { deriveMigrationKey } from '../migration/migrate-key.js';
 import { addNodeRoutes } from './api-nodes.js';
 import type { ServerConfig } from './config.js';
 import { findNode, type ServerContext } from './context.js';
 import { EvalBroker } from './eval-broker.js';
 import { ServerGc } from './gc.js';
 import { Heartbeats } from './heartbeats.js';
-import { createHttpServer } from './http/http-server.js';
-import { Router } from './http/router.js';
+import { createHttpServer } from '../http/http-server.js';
+import { Router } from '../http/router.js';
+import { splitAddress } from '../http/address.js';
 import { JobService } from './job-service.js';
 import { NodeService } from './node-service.js';
 import { StateStore } from './state-store.js';
@@ -106,10 +107,4 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       store.close();
     },
   };
-}
-
-/** `127.0.0.1:4646` → `['127.0.0.1', 4646]`. */
-export function splitAddress(address: string): [string, number] {
-  const at = address.lastIndexOf(':');
-  return [address.slice(0, at), Number(address.slice(at + 1))];
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describeError } from '../../../common/errors.js';
 import { delay } from '../../../common/retry.js';
 import type { ApiClient } from '../../api/client.js';
-import type { MigrationInfo } from '../../server/api-migrate.js';
+import type { MigrationInfo } from '../../migration/info.js';
 import type { AllocHookContext, AllocRunnerHook } from '../hooks.js';
 import { installPreviousData } from './install.js';
 import { pullSnapshot } from './pull.js';

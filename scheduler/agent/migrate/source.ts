@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { verifyMigrationToken } from './token.js';
+import { verifyMigrationToken } from '../../migration/token.js';
 
 /**
  * The source side of a migration: serves a previous allocation's `alloc/data` and each task's

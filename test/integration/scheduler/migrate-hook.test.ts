@@ -7,7 +7,7 @@ import type { AllocHookContext } from '../../../scheduler/agent/hooks.js';
 import { migrateHook } from '../../../scheduler/agent/migrate/migrate-hook.js';
 import type { ApiClient } from '../../../scheduler/api/client.js';
 import { mockAlloc, mockGroup, mockJob, mockTask } from '../../../scheduler/scheduling/testing/mock.js';
-import type { MigrationInfo } from '../../../scheduler/server/api-migrate.js';
+import type { MigrationInfo } from '../../../scheduler/migration/info.js';
 import { tempDir } from '../../support/tmp.js';
 
 /**

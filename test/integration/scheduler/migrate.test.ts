@@ -11,7 +11,7 @@ import { migrationGuardHook } from '../../../scheduler/agent/migrate/gc-guard-ho
 import { waitFor } from '../../support/wait.js';
 import { pullSnapshot } from '../../../scheduler/agent/migrate/pull.js';
 import { CHECKSUM_TRAILER, MigrationSource } from '../../../scheduler/agent/migrate/source.js';
-import { issueMigrationToken } from '../../../scheduler/agent/migrate/token.js';
+import { issueMigrationToken } from '../../../scheduler/migration/token.js';
 import { craftTar } from '../../support/tar-craft.js';
 import { tempDir } from '../../support/tmp.js';
 

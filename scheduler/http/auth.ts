@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Acl } from '../../acl/acl.js';
+import type { Acl } from '../acl/acl.js';
 
 /**
  * Bearer-token authentication for the scheduler API. Every route is authenticated; there is no

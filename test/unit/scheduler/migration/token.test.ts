@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { issueMigrationToken, verifyMigrationToken } from '../../../../../scheduler/agent/migrate/token.js';
+import { issueMigrationToken, verifyMigrationToken } from '../../../../scheduler/migration/token.js';
 
 const key = randomBytes(32);
 const grant = { prevAllocId: 'alloc-1', destNodeId: 'node-b', expiresAtMs: 10_000 };

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import type { Logger } from '../../../common/logger.js';
-import { describeError, PilotfishError } from '../../../common/errors.js';
-import type { Acl } from '../../acl/acl.js';
+import type { Logger } from '../../common/logger.js';
+import { describeError, PilotfishError } from '../../common/errors.js';
+import type { Acl } from '../acl/acl.js';
 import { authenticate, tokenOf } from './auth.js';
 import { readJsonBody, type Router, sendJson, statusForError } from './router.js';
 

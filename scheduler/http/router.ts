@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PilotfishError } from '../../../common/errors.js';
+import { PilotfishError } from '../../common/errors.js';
 import type { Principal } from './auth.js';
 
 /**
