@@ -2,8 +2,9 @@
  * # Backups
  *
  * Streaming, compressed, optionally encrypted, checksummed backups in an object store, with a
- * catalog, retention and a verified restore. Recipe-agnostic: the MySQL knowledge lives in
- * `sources/` and in the unpack step chosen by the stream format.
+ * catalog, retention and a verified restore. Recipe-agnostic: a recipe brings its own
+ * `BackupSource` and, for restores, its prepare step (`RestoreOptions.prepare`); the pipeline
+ * knows only stream formats (tar, xbstream, sql).
  *
  * ```
  * createBackup:  source ─▶ zstd -T0 ─▶ [AES-256-GCM chunks] ─▶ SHA-256 ─▶ ObjectStore.put ─▶ manifest.json
@@ -18,10 +19,9 @@
  * ```ts
  * const store = await createObjectStore(config.objectStore);
  * const manifest = await createBackup({ store, prefix, cluster, member, logger, compressionLevel: 3,
- *   source: new MysqlPhysicalSource({ connection: { user: 'backup', password, socket } }),
- *   encryption: await loadEncryptionKey(secrets, 'backup-key') });
+ *   source: recipe.backupSource(), encryption: await loadEncryptionKey(secrets, 'backup-key') });
  * const { position } = await restoreBackup({ store, prefix, cluster, id: 'latest', targetDir, logger,
- *   encryption });                       // position.gtid → CHANGE MASTER TO … MASTER_USE_GTID
+ *   encryption, prepare: recipe.prepareRestored });
  * await applyRetention({ store, catalog: new Catalog(store, prefix, cluster), policy, logger });
  * ```
  *
@@ -37,10 +37,7 @@ export { backupsPrefix, isBackupId } from './layout.js';
 export type { Manifest, ReplicationPosition } from './manifest.js';
 export { createObjectStore } from './object-store/factory.js';
 export type { ObjectInfo, ObjectStore } from './object-store/object-store.js';
-export { restoreBackup, type RestoreOptions, type RestoreResult } from './restore.js';
+export { restoreBackup, type RestoreOptions, type RestorePrepare, type RestoreResult } from './restore.js';
 export { applyRetention, planRetention, type RetentionPlan, type RetentionPolicy } from './retention.js';
 export type { BackupSource, SourceResult, SourceRun } from './source.js';
 export { DirectorySource } from './sources/directory.js';
-export { MysqlLogicalSource, type MysqlLogicalOptions } from './sources/mysql-logical.js';
-export { MysqlPhysicalSource, type MysqlPhysicalOptions } from './sources/mysql-physical.js';
-export type { MysqlConnection } from './sources/option-file.js';

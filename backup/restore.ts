@@ -10,8 +10,11 @@ import { backupKey } from './layout.js';
 import type { Manifest, ReplicationPosition } from './manifest.js';
 import type { ObjectStore } from './object-store/object-store.js';
 import { sha256Meter } from './stream-tools.js';
-import { type ToolPaths, assertContained, prepareMysql, startUnpacker } from './unpack.js';
+import { type ToolPaths, assertContained, startUnpacker } from './unpack.js';
 import { zstdDecompress } from './zstd.js';
+
+/** A recipe's step between unpack and rename; receives the scratch directory and the manifest. */
+export type RestorePrepare = (dir: string, manifest: Manifest, signal: AbortSignal) => Promise<void>;
 
 export interface RestoreOptions {
   store: ObjectStore;
@@ -24,8 +27,11 @@ export interface RestoreOptions {
   force?: boolean;
   /** Needed when the backup is encrypted. */
   encryption?: EncryptionKey;
-  /** Run `mariadb-backup --prepare` on physical MySQL backups (default true). */
-  prepare?: boolean;
+  /**
+   * Makes the unpacked copy usable before it is moved into place (the recipe's step, e.g. applying
+   * a copied redo log). Runs in the scratch directory, so a failure leaves the target untouched.
+   */
+  prepare?: RestorePrepare;
   logger: Logger;
   signal?: AbortSignal;
   onProgress?: (progress: BackupProgress) => void;
@@ -70,7 +76,7 @@ function checksumMismatch(manifest: Manifest, actual: string | null): PilotfishE
 
 /**
  * Restores a backup into `targetDir`: download → verify SHA-256 while streaming → decrypt →
- * decompress → unpack into a scratch directory next to the target → prepare (MySQL physical) →
+ * decompress → unpack into a scratch directory next to the target → the recipe's prepare step →
  * rename into place. The target is only touched by the final renames, so any failure leaves it as
  * it was. Errors: BACKUP_NOT_FOUND, RESTORE_TARGET_NOT_EMPTY, BACKUP_CHECKSUM_MISMATCH (naming the
  * backup), BACKUP_DECRYPT_FAILED, RESTORE_FAILED.
@@ -99,9 +105,9 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     await download(options, manifest, scratch, abort.signal);
     logger.debug({ scratch }, 'restore unpacked and verified');
     if (manifest.format === 'tar') await assertContained(scratch);
-    if (manifest.format === 'xbstream' && options.prepare !== false) {
+    if (options.prepare) {
       options.onProgress?.({ phase: 'prepare', bytes: 0 });
-      await prepareMysql(scratch, abort.signal, options.tools?.mariadbBackup);
+      await options.prepare(scratch, manifest, abort.signal);
       logger.debug({ scratch }, 'restore prepared');
     }
     let previousDir: string | null = null;

@@ -6,8 +6,9 @@ import { PilotfishError } from '../common/errors.js';
 import type { Manifest } from './manifest.js';
 
 /**
- * How each stream format is unpacked into a directory, and how an unpacked MySQL copy is
- * prepared. All tools run as child processes; their failures become RESTORE_FAILED.
+ * How each stream format is unpacked into a directory. All tools run as child processes; their
+ * failures become RESTORE_FAILED. Making an unpacked copy usable (a recipe's prepare step) is the
+ * recipe's business: see `RestoreOptions.prepare`.
  */
 
 export interface Unpacker {
@@ -21,7 +22,6 @@ export interface Unpacker {
 
 export interface ToolPaths {
   mbstream?: string;
-  mariadbBackup?: string;
   tar?: string;
 }
 
@@ -68,17 +68,3 @@ export async function assertContained(root: string): Promise<void> {
   if ((await lstat(root)).isDirectory()) await walk(root);
 }
 
-/** `mariadb-backup --prepare`: applies the copied redo log so the files are consistent. */
-export async function prepareMysql(dir: string, signal: AbortSignal, binary = 'mariadb-backup'): Promise<void> {
-  const result = await execa(binary, ['--prepare', `--target-dir=${dir}`], {
-    reject: false,
-    all: true,
-    cancelSignal: signal,
-    stdin: 'ignore',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (result.exitCode !== 0) {
-    const tail = String(result.all ?? '').trim().split('\n').slice(-5).join(' | ');
-    throw new PilotfishError('RESTORE_FAILED', `mariadb-backup --prepare failed (exit ${result.exitCode ?? result.signal}): ${tail}`);
-  }
-}

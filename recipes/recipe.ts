@@ -1,4 +1,8 @@
+import type { Manifest } from '../backup/manifest.js';
+import type { RestorePrepare } from '../backup/restore.js';
 import type { BackupSource } from '../backup/source.js';
+import type { Logger } from '../common/logger.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 
 /**
  * The contract between the recipe-agnostic supervisor and one kind of application (MySQL, …).
@@ -38,6 +42,12 @@ export type RestoreFn = (targetDir: string, signal: AbortSignal) => Promise<Rest
 
 export interface Recipe {
   readonly name: string;
+
+  /** The port clients and the other members reach the application on (registered as the service). */
+  readonly port: number;
+
+  /** `host:port` clients use. */
+  readonly address: string;
 
   /** Looks at the data directory. Never modifies it. */
   inspectData(): Promise<DataState>;
@@ -116,4 +126,61 @@ export interface Recipe {
    * `null` when neither contains the other (diverged histories).
    */
   comparePositions(a: string, b: string): number | null;
+
+  /** A position as one growing number (for the replication-position gauge). */
+  positionProgress(position: string): number;
+
+  /**
+   * Whether a replication error says this member's history is not a prefix of its source's (it
+   * holds transactions the source never had): the member re-bootstraps instead of retrying.
+   */
+  historyDiverged(replicationError: string): boolean;
+
+  /** Makes a restored copy usable before it is swapped into place (see `RestoreOptions.prepare`). */
+  readonly prepareRestored: RestorePrepare | undefined;
+}
+
+/** What a recipe's factory gets from the supervisor. */
+export interface RecipeDeps<C> {
+  /** The recipe's own section of `pilotfish.yaml` (`recipe.<name>`), already validated. */
+  config: C;
+  memberName: string;
+  secrets: SecretStore;
+  logger: Logger;
+}
+
+/** How `pilotfish backup create` reaches a running member's application. */
+export interface BackupSourceRequest {
+  /** `--source` or `backup.source`: the recipe's kind of copy. */
+  kind: string;
+  /** Recipe-specific connection overrides from the command line (e.g. a socket). */
+  socket?: string;
+  user?: string;
+  secrets: SecretStore;
+}
+
+/**
+ * What the CLI needs from a recipe without a running member: backup sources, the restore and
+ * verify steps, and how positions order. `config` is `undefined` when `pilotfish.yaml` has no
+ * section for this recipe (a restore or verify of its backups still works with the defaults).
+ */
+export interface RecipeTools {
+  backupSource(request: BackupSourceRequest): Promise<BackupSource>;
+  prepareRestored: RestorePrepare | undefined;
+  /**
+   * Checks a restored copy (with `startApplication`, by starting the application on it briefly);
+   * returns the one-line result `pilotfish backup verify` prints. Throws RESTORE_FAILED.
+   */
+  verifyRestored(dir: string, manifest: Manifest, options: { startApplication: boolean }): Promise<string>;
+  comparePositions(a: string, b: string): number | null;
+}
+
+/**
+ * A recipe plug-in: what `recipes/registry.ts` loads by name with a dynamic import. The supervisor
+ * and the CLI see only this interface, never a recipe's classes.
+ */
+export interface RecipeModule<C = unknown> {
+  readonly name: string;
+  create(deps: RecipeDeps<C>): Promise<Recipe>;
+  tools(config: C | undefined): RecipeTools;
 }

@@ -76,7 +76,7 @@ export async function prepareData(deps: {
       if (latest) {
         state.phase = 'restoring';
         logger.info({ backupId: latest.id, position: latest.position }, 'no local data; restoring the latest backup');
-        const restored = await recipe.restore(restoreFrom(deps.backups, latest.id));
+        const restored = await recipe.restore(restoreFrom(deps.backups, latest.id, recipe.prepareRestored));
         logger.info({ backupId: latest.id, position: restored.position }, 'restore finished');
         return 'restore';
       }

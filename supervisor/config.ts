@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { applyEnvOverrides, durationMs, envOverrideSources, parseConfig, readConfigFile } from '../common/config.js';
 import { backupSchema, objectStoreSchema } from '../backup/config.js';
-import { mysqlRecipeSchema } from '../recipes/mysql/config.js';
+import { recipeConfigSchema } from '../recipes/registry.js';
 import { coordinatorSchema } from '../coordination/config.js';
 import { configuredLease } from '../coordination/lease.js';
 import { leaseTimingProblems } from './ha/lease-timings.js';
@@ -47,7 +47,8 @@ export const pilotfishConfigSchema = z
         tokenSecret: z.string().default('status-token'),
       })
       .prefault({}),
-    recipe: z.strictObject({ mysql: mysqlRecipeSchema.optional() }).optional(),
+    /** The application this member runs: one section named after its recipe (`recipes/registry.ts`). */
+    recipe: recipeConfigSchema.optional(),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
   })
   .superRefine((config, ctx) => {

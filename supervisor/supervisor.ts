@@ -2,7 +2,8 @@ import { createObjectStore } from '../backup/object-store/factory.js';
 import { loadEncryptionKey } from '../backup/encryption-key.js';
 import { describeError, PilotfishError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { MysqlRecipe } from '../recipes/mysql/mysql-recipe.js';
+import type { RecipeModule } from '../recipes/recipe.js';
+import { configuredRecipe } from '../recipes/registry.js';
 import { BackupScheduler } from './backups/backup-scheduler.js';
 import { restoreFrom, type BackupTarget } from './backups/backup-runner.js';
 import { prepareData } from './bootstrap.js';
@@ -24,11 +25,17 @@ const VERSION = '0.1.0';
  * keep) → running as primary | replica → stopping`. Resolves when the supervisor stopped after
  * SIGTERM/SIGINT (or `stopSignal` aborted): the database is read-only and stopped cleanly, the
  * lease released, the member entry and service registration removed.
+ *
+ * `module` is the recipe the configuration names (`recipes/registry.ts` loads it); the supervisor
+ * knows the application only through the `Recipe` it creates.
  */
-export async function supervise(config: Readonly<PilotfishConfig>, logger: Logger, stopSignal?: AbortSignal): Promise<void> {
-  const mysqlConfig = config.recipe?.mysql;
-  if (!config.member || !mysqlConfig) {
-    throw new PilotfishError('CONFIG_INVALID', 'supervise needs member.name and recipe.mysql in the configuration');
+export async function supervise(config: Readonly<PilotfishConfig>, module: RecipeModule, logger: Logger, stopSignal?: AbortSignal): Promise<void> {
+  const chosen = configuredRecipe(config.recipe);
+  if (!config.member || !chosen) {
+    throw new PilotfishError('CONFIG_INVALID', 'supervise needs member.name and a recipe section (e.g. recipe.mysql) in the configuration');
+  }
+  if (chosen.name !== module.name) {
+    throw new PilotfishError('CONFIG_INVALID', `recipe: the configuration names ${chosen.name}, but the ${module.name} recipe was loaded`);
   }
   if (!config.objectStore) throw new PilotfishError('CONFIG_INVALID', 'objectStore: supervise needs a place for backups (fs or s3)');
   const member = config.member;
@@ -41,7 +48,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
   const coordinator = await createCoordinator(config.coordinator, { cluster: config.cluster, memberName: member.name, logger });
   // A copy: the AWS SDK annotates the credentials object it is given, and the parsed config is frozen.
   const store = await createObjectStore(structuredClone(config.objectStore));
-  const recipe = await MysqlRecipe.create({ config: mysqlConfig, memberName: member.name, secrets, logger: logger.child({ component: 'mysql' }) });
+  const recipe = await module.create({ config: chosen.config, memberName: member.name, secrets, logger: logger.child({ component: module.name }) });
   const removeHandlers = installSignalHandlers(() => stop.abort(), (signal) => recipe.signal(signal), log);
   const target: BackupTarget = {
     store,
@@ -62,7 +69,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
   });
   const identity: MemberIdentity = {
     name: member.name,
-    address: `${member.host}:${mysqlConfig.port}`,
+    address: `${member.host}:${recipe.port}`,
     statusUrl: status.url,
     tags: member.tags,
     priority: member.priority,
@@ -88,7 +95,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
       await recipe.stop();
       const aside = await recipe.setAside();
       log.warn({ aside, backupId: id }, 'moved the diverged data directory aside; restoring the latest backup');
-      await recipe.restore(restoreFrom(target, id));
+      await recipe.restore(restoreFrom(target, id, recipe.prepareRestored));
       await recipe.start();
     },
     processFence: processWatchdog,
@@ -98,7 +105,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, logger: Logge
   let keepAlive: NodeJS.Timeout | undefined;
   try {
     await coordinator
-      .registerService({ id: member.name, name: config.cluster, address: member.host, port: mysqlConfig.port, tags: [], checkTtlMs: timings.serviceCheckTtlMs })
+      .registerService({ id: member.name, name: config.cluster, address: member.host, port: recipe.port, tags: [], checkTtlMs: timings.serviceCheckTtlMs })
       .catch((err: unknown) => log.warn({ err: describeError(err) }, 'could not register the service yet'));
     // The member entry and its session must stay alive through a long restore.
     const beat = () => {

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { EncryptionKey } from '../../backup/create-backup.js';
 import { loadEncryptionKey } from '../../backup/encryption-key.js';
 import { Catalog } from '../../backup/catalog.js';
@@ -8,10 +6,10 @@ import { createObjectStore } from '../../backup/object-store/factory.js';
 import type { ObjectStore } from '../../backup/object-store/object-store.js';
 import type { BackupSource } from '../../backup/source.js';
 import { DirectorySource } from '../../backup/sources/directory.js';
-import { MysqlLogicalSource } from '../../backup/sources/mysql-logical.js';
-import { MysqlPhysicalSource } from '../../backup/sources/mysql-physical.js';
-import type { MysqlConnection } from '../../backup/sources/option-file.js';
-import { isPilotfishError, PilotfishError } from '../../common/errors.js';
+import type { Manifest } from '../../backup/manifest.js';
+import { PilotfishError } from '../../common/errors.js';
+import type { RecipeTools } from '../../recipes/recipe.js';
+import { configuredRecipe, loadRecipe, recipeNames } from '../../recipes/registry.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { loadPilotfishConfig, type PilotfishConfig } from '../../supervisor/config.js';
 import { createSecretStore } from '../../secrets/factory.js';
@@ -74,23 +72,23 @@ export interface SourceFlags {
   user?: string;
 }
 
-/** The source `backup create` reads: flags first, then `backup.source` and `recipe.mysql`. */
+/** The source `backup create` reads: `--directory`, else the configured recipe's source of kind `--source` / `backup.source`. */
 export async function sourceFor(context: BackupContext, flags: SourceFlags): Promise<BackupSource> {
   if (flags.directory) return new DirectorySource(flags.directory);
-  const mysql = context.config.recipe?.mysql;
-  if (!mysql) {
-    throw new PilotfishError('CONFIG_INVALID', 'recipe.mysql is missing: configure it, or back up a directory with --directory <path>');
+  const chosen = configuredRecipe(context.config.recipe);
+  if (!chosen) {
+    throw new PilotfishError('CONFIG_INVALID', 'recipe is missing: configure the recipe of this cluster (e.g. recipe.mysql), or back up a directory with --directory <path>');
   }
-  const runDir = mysql.runDir ?? join(dirname(mysql.dataDir), 'run');
-  const socket = flags.socket ?? (existsSync(join(runDir, 'mysqld.sock')) ? join(runDir, 'mysqld.sock') : undefined);
-  const connection: MysqlConnection = { user: flags.user ?? mysql.users.backup, ...(socket ? { socket } : { host: mysql.host, port: mysql.port }) };
-  try {
-    connection.password = await context.secrets.get(`${flags.user ?? 'backup'}-password`);
-  } catch (err) {
-    if (!isPilotfishError(err, 'SECRET_NOT_FOUND')) throw err;
-  }
-  const kind = flags.source ?? context.config.backup.source;
-  if (kind === 'logical') return new MysqlLogicalSource({ connection, binary: mysql.binaries.dump });
-  if (kind === 'physical') return new MysqlPhysicalSource({ connection, binary: mysql.binaries.backup, dataDir: mysql.dataDir });
-  throw new PilotfishError('CONFIG_INVALID', `--source ${kind} is not one of physical, logical`);
+  const tools = (await loadRecipe(chosen.name)).tools(chosen.config);
+  return tools.backupSource({ kind: flags.source ?? context.config.backup.source, socket: flags.socket, user: flags.user, secrets: context.secrets });
+}
+
+/**
+ * The tools of the recipe that wrote `manifest` (for its restore and verify steps), with this
+ * configuration's section for it when there is one.
+ */
+export async function toolsFor(context: BackupContext, manifest: Manifest): Promise<RecipeTools | undefined> {
+  if (!(recipeNames as string[]).includes(manifest.recipe)) return undefined;
+  const section = (context.config.recipe as Record<string, unknown> | undefined)?.[manifest.recipe];
+  return (await loadRecipe(manifest.recipe)).tools(section);
 }

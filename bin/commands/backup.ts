@@ -7,7 +7,8 @@ import type { Manifest } from '../../backup/manifest.js';
 import { restoreBackup } from '../../backup/restore.js';
 import { applyRetention } from '../../backup/retention.js';
 import { PilotfishError } from '../../common/errors.js';
-import { type BackupContext, sourceFor, type SourceFlags, withBackupContext } from './backup-context.js';
+import { type BackupContext, sourceFor, type SourceFlags, toolsFor, withBackupContext } from './backup-context.js';
+import type { RestorePrepare } from '../../backup/restore.js';
 import { progressBar } from './backup-progress.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -67,36 +68,35 @@ export function registerBackupCommands(program: Command): void {
   withConfig(backup.command('restore <id>').description('restore a backup (id or "latest") into a directory'))
     .requiredOption('--target <dir>', 'directory to restore into (must be empty or absent unless --force)')
     .option('--force', 'restore over a non-empty target; the old directory is renamed aside, not deleted')
-    .option('--no-prepare', 'skip mariadb-backup --prepare')
+    .option('--no-prepare', "skip the recipe's prepare step (MySQL: mariadb-backup --prepare)")
     .action((id: string, flags: { config: string; target: string; force?: boolean; prepare: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      const prepare = flags.prepare ? await prepareFor(ctx, id) : undefined;
       const bar = progressBar();
       const result = await restoreBackup({
         store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, id, targetDir: flags.target, force: flags.force,
-        prepare: flags.prepare, encryption: await ctx.encryption(), logger: ctx.logger, signal: interruptSignal(), onProgress: bar?.onProgress,
+        prepare, encryption: await ctx.encryption(), logger: ctx.logger, signal: interruptSignal(), onProgress: bar?.onProgress,
       }).finally(() => bar?.finish());
       out(`restored ${result.manifest.id} into ${result.targetDir}${result.previousDir ? ` (previous contents moved to ${result.previousDir})` : ''}`);
       out(JSON.stringify({ position: result.position }));
     }));
 
-  withConfig(backup.command('verify <id>').description('restore into a scratch directory, prepare, and check it (starts mariadbd briefly)'))
+  withConfig(backup.command('verify <id>').description("restore into a scratch directory, run the recipe's prepare step, and check it (MySQL: starts mariadbd briefly)"))
     .option('--scratch <dir>', 'parent directory for the scratch copy', tmpdir())
-    .option('--no-start-server', 'only check the prepared files')
+    .option('--no-start-server', 'only check the restored files; do not start the application on them')
     .action((id: string, flags: { config: string; scratch: string; startServer: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      const manifest = await ctx.catalog.get(id);
+      if (!manifest) throw new PilotfishError('BACKUP_NOT_FOUND', `no backup ${id} in cluster ${ctx.cluster}; list them with: pilotfish backup list`);
+      const tools = await toolsFor(ctx, manifest);
       const scratch = await mkdtemp(join(flags.scratch, 'pf-verify-'));
       const bar = progressBar();
       try {
         const result = await restoreBackup({
-          store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, id, targetDir: join(scratch, 'data'),
+          store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, id: manifest.id, targetDir: join(scratch, 'data'), prepare: tools?.prepareRestored,
           encryption: await ctx.encryption(), logger: ctx.logger, signal: interruptSignal(), onProgress: bar?.onProgress,
         }).finally(() => bar?.finish());
-        let detail = 'checksum and unpack ok';
-        if (result.manifest.format === 'xbstream') {
-          const serverBinary = ctx.config.recipe?.mysql?.binaries.server ?? '/usr/sbin/mariadbd';
-          // Loaded on demand: the MySQL client is only needed here.
-          const { verifyMysqlDir } = await import('./backup-verify.js');
-          const { tables } = await verifyMysqlDir(result.targetDir, { startServer: flags.startServer, serverBinary });
-          detail = flags.startServer ? `prepared; mariadbd started and listed ${tables} InnoDB tables` : 'prepared files present';
-        }
+        const detail = tools
+          ? await tools.verifyRestored(result.targetDir, result.manifest, { startApplication: flags.startServer })
+          : 'checksum and unpack ok';
         out(`verified ${result.manifest.id}: ${detail}`);
       } finally {
         await rm(scratch, { recursive: true, force: true });
@@ -115,4 +115,10 @@ export function registerBackupCommands(program: Command): void {
       if (flags.json) out(JSON.stringify(plan));
       else out(`${flags.dryRun ? 'would keep' : 'kept'} ${plan.keep.length}, ${flags.dryRun ? 'would remove' : 'removed'} ${plan.remove.length} backup(s) and ${plan.removeOrphans.length} orphan(s)`);
     }));
+}
+
+/** The prepare step of the recipe that wrote backup `id` (`latest` included). */
+async function prepareFor(ctx: BackupContext, id: string): Promise<RestorePrepare | undefined> {
+  const manifest = await ctx.catalog.get(id);
+  return manifest ? (await toolsFor(ctx, manifest))?.prepareRestored : undefined;
 }

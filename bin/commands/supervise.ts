@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../common/logger.js';
+import { PilotfishError } from '../../common/errors.js';
+import { configuredRecipe, loadRecipe } from '../../recipes/registry.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { supervise } from '../../supervisor/supervisor.js';
 
@@ -12,6 +14,8 @@ export function registerSuperviseCommand(program: Command): void {
     .action(async (options: { config: string }) => {
       const config = await loadPilotfishConfig(options.config);
       const logger = createLogger({ level: config.log.level, base: { cluster: config.cluster, member: config.member?.name } });
-      await supervise(config, logger);
+      const chosen = configuredRecipe(config.recipe);
+      if (!chosen) throw new PilotfishError('CONFIG_INVALID', `${options.config}: recipe is missing; add the section of the application this member runs (e.g. recipe.mysql)`);
+      await supervise(config, await loadRecipe(chosen.name), logger);
     });
 }

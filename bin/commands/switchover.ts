@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { PilotfishError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
-import { comparePositions } from '../../recipes/mysql/gtid.js';
+import { configuredRecipe, loadRecipe } from '../../recipes/registry.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { createCoordinator } from '../../coordination/factory.js';
+import { bestCandidate } from '../../supervisor/ha/candidates.js';
 import type { SwitchoverRequest } from '../../supervisor/ha/snapshot.js';
 
 /**
@@ -21,13 +22,15 @@ export function registerSwitchoverCommand(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the new primary', '30')
     .action(async (options: { config: string; to?: string; timeout: string }) => {
       const config = await loadPilotfishConfig(options.config);
+      const chosen = configuredRecipe(config.recipe);
+      if (!chosen) throw new PilotfishError('CONFIG_INVALID', `${options.config}: recipe is missing; switchover needs the cluster's recipe section (e.g. recipe.mysql) to order positions`);
+      const tools = (await loadRecipe(chosen.name)).tools(chosen.config);
       const coordinator = await createCoordinator(config.coordinator, { cluster: config.cluster, logger: silentLogger() });
       try {
         const leader = await coordinator.getLeader();
         if (!leader) throw new PilotfishError('RECIPE_FAILED', `cluster ${config.cluster} has no primary to switch over from`);
         const replicas = (await coordinator.listMembers()).filter((m) => m.role === 'replica' && m.healthy && !m.tags.includes('nofailover'));
-        const ranked = replicas.sort((a, b) => -(comparePositions(a.position, b.position) ?? 0) || (b.priority ?? 0) - (a.priority ?? 0) || a.name.localeCompare(b.name));
-        const to = options.to ?? ranked[0]?.name;
+        const to = options.to ?? bestCandidate(replicas, tools.comparePositions)?.name;
         if (!to || !replicas.some((m) => m.name === to)) {
           const names = replicas.map((m) => m.name).join(', ') || 'none';
           throw new PilotfishError('RECIPE_FAILED', `--to: ${options.to ?? '(automatic)'} is not a healthy replica; healthy replicas: ${names}`);

@@ -54,6 +54,17 @@ export function positionSequence(text: string): number {
 }
 
 /**
+ * Replication errors that mean this member's history is not a prefix of its source's: 1236 (the
+ * source no longer has, or never had, the requested GTID) and 1950 (out-of-order GTID in strict
+ * mode), or their texts.
+ */
+const DIVERGED = /1236|1950|not in the master's binlog|diverged|out-of-order/i;
+
+export function historyDiverged(replicationError: string): boolean {
+  return DIVERGED.test(replicationError);
+}
+
+/**
  * MariaDB: the later GTID of each domain from both lists, one per domain (what `gtid_slave_pos`
  * accepts). Used to resume a restored data set: a backup taken on a replica knows its applied
  * position from the `mysql.gtid_slave_pos` table (restored with the data, transactionally

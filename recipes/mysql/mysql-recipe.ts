@@ -5,12 +5,14 @@ import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { ChildKeeper } from '../../process/keeper.js';
 import type { SecretStore } from '../../secrets/secret-store.js';
-import { MysqlPhysicalSource } from '../../backup/sources/mysql-physical.js';
+import { MysqlPhysicalSource } from './backup/physical-source.js';
 import type { BackupSource } from '../../backup/source.js';
 import type { DataState, Recipe, RecipeHealth, RestoreFn, RestoredData } from '../recipe.js';
 import { AdminConnection } from './admin-connection.js';
 import type { MysqlRecipeConfig } from './config.js';
-import { comparePositions, mergeMariadbPositions } from './gtid.js';
+import { comparePositions, historyDiverged, mergeMariadbPositions, positionSequence } from './gtid.js';
+import { mysqlRestorePrepare } from './backup/prepare.js';
+import type { RestorePrepare } from '../../backup/restore.js';
 import { initSql, mysqlPaths, serverOptions, writePrivateFile, type MysqlPasswords, type MysqlPaths } from './option-files.js';
 import { stopLeftoverServer, waitUntilReady } from './server.js';
 import { sqlFor, type FlavorSql } from './sql.js';
@@ -94,9 +96,17 @@ export class MysqlRecipe implements Recipe {
     return this.keeper.current?.pid;
   }
 
+  get port(): number {
+    return this.deps.config.port;
+  }
+
   /** `host:port` clients use. */
   get address(): string {
     return `${this.deps.config.host}:${this.deps.config.port}`;
+  }
+
+  get prepareRestored(): RestorePrepare {
+    return mysqlRestorePrepare(this.deps.config.binaries.backup);
   }
 
   async inspectData(): Promise<DataState> {
@@ -267,6 +277,14 @@ export class MysqlRecipe implements Recipe {
 
   comparePositions(a: string, b: string): number | null {
     return comparePositions(a, b);
+  }
+
+  positionProgress(position: string): number {
+    return positionSequence(position);
+  }
+
+  historyDiverged(replicationError: string): boolean {
+    return historyDiverged(replicationError);
   }
 
   /** The position a restored data set resumes from, until the first follow applies it. */

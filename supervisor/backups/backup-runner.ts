@@ -1,7 +1,7 @@
 import { applyRetention } from '../../backup/retention.js';
 import { Catalog } from '../../backup/catalog.js';
 import { createBackup, type EncryptionKey } from '../../backup/create-backup.js';
-import { restoreBackup } from '../../backup/restore.js';
+import { restoreBackup, type RestorePrepare } from '../../backup/restore.js';
 import type { BackupConfig } from '../../backup/config.js';
 import type { ObjectStore } from '../../backup/object-store/object-store.js';
 import type { Logger } from '../../common/logger.js';
@@ -54,8 +54,11 @@ export async function takeBackup(target: BackupTarget, recipe: Recipe, member: s
   return latest;
 }
 
-/** A restore function for the recipe that fetches backup `id` (or `latest`) from the store. */
-export function restoreFrom(target: BackupTarget, id: string): RestoreFn {
+/**
+ * A restore function for the recipe that fetches backup `id` (or `latest`) from the store and
+ * runs the recipe's `prepare` step on the unpacked copy.
+ */
+export function restoreFrom(target: BackupTarget, id: string, prepare: RestorePrepare | undefined): RestoreFn {
   return async (targetDir, signal) => {
     const result = await restoreBackup({
       store: target.store,
@@ -64,6 +67,7 @@ export function restoreFrom(target: BackupTarget, id: string): RestoreFn {
       id,
       targetDir,
       encryption: target.encryption,
+      prepare,
       logger: target.logger,
       signal,
     });

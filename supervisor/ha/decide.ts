@@ -1,6 +1,7 @@
 import type { MemberRecord } from '../../coordination/coordinator.js';
 import type { RecipeHealth } from '../../recipes/recipe.js';
 import type { ClusterSnapshot } from './snapshot.js';
+import { betterCandidate, type PositionOrder } from './candidates.js';
 
 /** What this member knows about itself when it decides. */
 export interface SelfState {
@@ -27,7 +28,9 @@ export interface DecideOptions {
   primaryDownBoundMs: number;
   nowMs: number;
   /** Negative when `a` is behind `b`, `null` for diverged histories (see Recipe.comparePositions). */
-  comparePositions(a: string, b: string): number | null;
+  comparePositions: PositionOrder;
+  /** Whether a replication error means this member's history diverged (see Recipe.historyDiverged). */
+  historyDiverged(replicationError: string): boolean;
 }
 
 /** One HA cycle's decision; `reason` is the INFO line's text. */
@@ -42,23 +45,6 @@ export type Decision =
   | { kind: 'fence'; reason: string }
   | { kind: 'wait'; reason: string };
 
-/** Replication errors that mean this member's history is not a prefix of its source's. */
-const DIVERGED = /1236|1950|not in the master's binlog|diverged|out-of-order/i;
-
-/**
- * Is `a` a better failover candidate than `b`? More advanced position first, then priority, then
- * name, so every member computes the same order. Incomparable (diverged) positions never make `a`
- * better.
- */
-function better(a: MemberRecord, b: MemberRecord, options: DecideOptions): boolean {
-  const cmp = options.comparePositions(a.position, b.position);
-  if (cmp === null) return false;
-  if (cmp !== 0) return cmp > 0;
-  const pa = a.priority ?? 0;
-  const pb = b.priority ?? 0;
-  if (pa !== pb) return pa > pb;
-  return a.name < b.name;
-}
 
 /** A member that may take the lease: healthy, alive, not excluded, lag within bounds. */
 function eligible(member: MemberRecord, options: DecideOptions): boolean {
@@ -110,13 +96,13 @@ export function decide(snapshot: ClusterSnapshot, self: SelfState, options: Deci
     if (ahead === null) {
       return { kind: 'rebootstrap', reason: `history at ${self.health.position} is not contained in ${leader.member}'s (${leaderRecord?.position}); re-bootstrapping from a backup` };
     }
-    if (self.health.replicationError && DIVERGED.test(self.health.replicationError) && ahead !== null && ahead > 0) {
+    if (self.health.replicationError && options.historyDiverged(self.health.replicationError) && ahead !== null && ahead > 0) {
       // The leader's server lost transactions this member has (a crashed semi-sync primary
       // truncates what no replica acknowledged, but a replica may have received it): keep them;
       // the leader gives the lease up, or its position moves past this one's.
       return { kind: 'wait', reason: `${leader.member} is behind this member (${leaderRecord?.position} < ${self.health.position}); waiting instead of re-bootstrapping` };
     }
-    if (self.health.replicationError && DIVERGED.test(self.health.replicationError)) {
+    if (self.health.replicationError && options.historyDiverged(self.health.replicationError)) {
       return { kind: 'rebootstrap', reason: `replication from ${leader.member} refused this history (${self.health.replicationError}); re-bootstrapping from a backup` };
     }
     const lag = self.health.lagSeconds === null ? '' : `, lag ${self.health.lagSeconds}s`;
@@ -144,7 +130,7 @@ export function decide(snapshot: ClusterSnapshot, self: SelfState, options: Deci
     priority: self.priority,
   };
   if (!eligible(mine, options)) return { kind: 'wait', reason: 'no leader; this member may not take over (nofailover or lagging)' };
-  const rival = snapshot.members.find((m) => m.name !== self.name && eligible(m, options) && better(m, mine, options));
+  const rival = snapshot.members.find((m) => m.name !== self.name && eligible(m, options) && betterCandidate(m, mine, options.comparePositions));
   if (rival && self.noLeaderForMs < options.candidateTimeoutMs) {
     return { kind: 'wait', reason: `no leader; ${rival.name} is a better candidate (at ${rival.position})` };
   }

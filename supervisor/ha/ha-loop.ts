@@ -154,6 +154,7 @@ export class HaLoop {
         primaryDownBoundMs: this.timings.primaryDownBoundMs,
         nowMs,
         comparePositions: (a, b) => this.recipe.comparePositions(a, b),
+        historyDiverged: (error) => this.recipe.historyDiverged(error),
       },
     );
     let outcome = decision.reason;

@@ -2,7 +2,6 @@ import { Gauge, Registry } from 'prom-client';
 import type { Recipe } from '../../recipes/recipe.js';
 import type { BackupStats } from '../backups/backup-scheduler.js';
 import type { MemberState } from '../member-state.js';
-import { positionSequence } from '../../recipes/mysql/gtid.js';
 
 const ROLES = ['primary', 'replica', 'starting', 'stopped'] as const;
 
@@ -30,7 +29,7 @@ export function createMetrics(state: MemberState, recipe: Recipe, backups: () =>
     g.set(state.health?.lagSeconds ?? -1),
   );
   gauge('pilotfish_replication_position', 'Transactions in the replication position (sum of GTID sequence numbers)', (g) =>
-    g.set(positionSequence(state.health?.position ?? '')),
+    g.set(recipe.positionProgress(state.health?.position ?? '')),
   );
   gauge('pilotfish_last_backup_age_seconds', 'Seconds since the last backup this member took finished (-1 when none)', (g) => {
     const last = backups()?.lastSuccess;

@@ -1,5 +1,5 @@
 import type { BackupSource } from '../../backup/source.js';
-import { comparePositions } from '../../recipes/mysql/gtid.js';
+import { comparePositions, historyDiverged, positionSequence } from '../../recipes/mysql/gtid.js';
 import type { DataState, Recipe, RecipeHealth, RestoredData } from '../../recipes/recipe.js';
 
 /** A command the supervisor gave the scripted application, with the fake clock's time. */
@@ -23,6 +23,9 @@ export function scriptedHealth(over: Partial<RecipeHealth> = {}): RecipeHealth {
 export class ScriptedRecipe implements Recipe {
   readonly name = 'scripted';
   readonly restarts = 0;
+  readonly port = 3306;
+  readonly address = '127.0.0.1:3306';
+  readonly prepareRestored = undefined;
   /** The application's pid the process fence is armed with. */
   pid: number | undefined = 4242;
   /** Whether `fence()` confirms the server turned read-only (a hung or dead server does not). */
@@ -70,6 +73,14 @@ export class ScriptedRecipe implements Recipe {
 
   comparePositions(a: string, b: string): number | null {
     return comparePositions(a, b);
+  }
+
+  positionProgress(position: string): number {
+    return positionSequence(position);
+  }
+
+  historyDiverged(replicationError: string): boolean {
+    return historyDiverged(replicationError);
   }
 
   inspectData(): Promise<DataState> {

@@ -79,7 +79,7 @@ describe('MysqlRecipe', () => {
 
     const b = await member('db-b', 2);
     const restored = await b.recipe.restore(async (targetDir, signal) => {
-      const result = await restoreBackup({ ...common, id: manifest.id, targetDir, signal });
+      const result = await restoreBackup({ ...common, id: manifest.id, targetDir, signal, prepare: b.recipe.prepareRestored });
       return { position: result.position?.gtid ?? '' };
     });
     expect(restored.position).toBe(position);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RecipeHealth } from '../../../../recipes/recipe.js';
-import { comparePositions } from '../../../../recipes/mysql/gtid.js';
+import { comparePositions, historyDiverged } from '../../../../recipes/mysql/gtid.js';
 import type { MemberRecord } from '../../../../coordination/coordinator.js';
 import { decide, memberAhead, type DecideOptions, type SelfState } from '../../../../supervisor/ha/decide.js';
 import type { ClusterSnapshot } from '../../../../supervisor/ha/snapshot.js';
 
 const NOW = Date.parse('2026-11-23T18:00:00Z');
-const options: DecideOptions = { maxLagOnFailoverMs: 10_000, candidateTimeoutMs: 10_000, switchoverTimeoutMs: 30_000, primaryDownBoundMs: 15_000, nowMs: NOW, comparePositions };
+const options: DecideOptions = { maxLagOnFailoverMs: 10_000, candidateTimeoutMs: 10_000, switchoverTimeoutMs: 30_000, primaryDownBoundMs: 15_000, nowMs: NOW, comparePositions, historyDiverged };
 
 const health = (over: Partial<RecipeHealth> = {}): RecipeHealth => ({
   alive: true, writable: false, replicating: false, source: null, position: '0-1-10', lagSeconds: null, replicationError: null, ...over,

@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { silentLogger } from '../../../common/logger.js';
-import { Catalog, createBackup, restoreBackup, type Manifest, type ObjectStore } from '../../../backup/index.js';
-import { backupKey } from '../../../backup/layout.js';
-import { S3ObjectStore } from '../../../backup/object-store/s3.js';
-import { MysqlPhysicalSource } from '../../../backup/sources/mysql-physical.js';
-import { startMariadb, type MariadbHandle } from '../../support/mariadb.js';
-import { checksumTables, datasetMb, generateDataset } from '../../support/mysql-dataset.js';
-import { startS3, type S3Handle } from '../../support/s3.js';
-import { tempDir } from '../../support/tmp.js';
+import { silentLogger } from '../../../../common/logger.js';
+import { Catalog, createBackup, restoreBackup, type Manifest, type ObjectStore } from '../../../../backup/index.js';
+import { backupKey } from '../../../../backup/layout.js';
+import { S3ObjectStore } from '../../../../backup/object-store/s3.js';
+import { MysqlPhysicalSource } from '../../../../recipes/mysql/backup/physical-source.js';
+import { mysqlRestorePrepare } from '../../../../recipes/mysql/backup/prepare.js';
+import { startMariadb, type MariadbHandle } from '../../../support/mariadb.js';
+import { checksumTables, datasetMb, generateDataset } from '../../../support/mysql-dataset.js';
+import { startS3, type S3Handle } from '../../../support/s3.js';
+import { tempDir } from '../../../support/tmp.js';
 
 // Acceptance 1–3: a real mariadbd with ~200 MB, backed up to a real S3 endpoint (s3rver) and restored.
 const BINLOG_ARGS = ['--log-bin=pf-bin', '--server-id=1', '--log-basename=pf', '--innodb-log-file-size=256M'];
@@ -71,7 +72,7 @@ describe('MySQL physical backup to S3', () => {
     expect((await new Catalog(store, prefix, cluster).latest())?.id).toBe(backup.id);
 
     const target = join(work.path, 'restored');
-    const result = await restoreBackup({ store, prefix, cluster, id: 'latest', targetDir: target, encryption, logger });
+    const result = await restoreBackup({ store, prefix, cluster, id: 'latest', targetDir: target, encryption, logger, prepare: mysqlRestorePrepare() });
     expect(result.position).toEqual(backup.position);
     const restored = await startMariadb({ dataDir: target, bufferPool: '128M', args: ['--innodb-log-file-size=256M'] });
     handles.push(restored);

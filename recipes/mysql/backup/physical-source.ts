@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Logger } from '../../common/logger.js';
-import type { ReplicationPosition } from '../manifest.js';
-import type { BackupSource, SourceRun } from '../source.js';
+import type { Logger } from '../../../common/logger.js';
+import type { ReplicationPosition } from '../../../backup/manifest.js';
+import type { BackupSource, SourceRun } from '../../../backup/source.js';
 import { type MysqlConnection, writeOptionFile } from './option-file.js';
-import { flavorOf, parseMariabackupPosition, parseServerVersion } from './mysql-position.js';
-import { startProducer } from './producer.js';
+import { flavorOf, parseMariabackupPosition, parseServerVersion } from './position.js';
+import { startProducer } from '../../../backup/sources/producer.js';
 
 export interface MysqlPhysicalOptions {
   connection: MysqlConnection;

@@ -1,4 +1,4 @@
-import type { ReplicationPosition } from '../manifest.js';
+import type { ReplicationPosition } from '../../../backup/manifest.js';
 
 /**
  * Parsers for the replication position the MySQL tools report, kept pure so they are unit-tested

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { PilotfishError } from '../../common/errors.js';
+import { PilotfishError } from '../../../common/errors.js';
 
 /**
  * Checks a restored, prepared MySQL data directory: the files a server needs are present and

@@ -1,10 +1,10 @@
 import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Logger } from '../../common/logger.js';
-import type { BackupSource, SourceRun } from '../source.js';
+import type { Logger } from '../../../common/logger.js';
+import type { BackupSource, SourceRun } from '../../../backup/source.js';
 import { type MysqlConnection, writeOptionFile } from './option-file.js';
-import { flavorOf, parseDumpBinlogLine, parseDumpGtidLine, parseServerVersion } from './mysql-position.js';
-import { startProducer } from './producer.js';
+import { flavorOf, parseDumpBinlogLine, parseDumpGtidLine, parseServerVersion } from './position.js';
+import { startProducer } from '../../../backup/sources/producer.js';
 
 export interface MysqlLogicalOptions {
   connection: MysqlConnection;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { backupIdTime, backupsPrefix, isBackupId, newBackupId, parseBackupKey } from '../../../backup/layout.js';
-import { parseDumpBinlogLine, parseDumpGtidLine, parseMariabackupPosition, parseServerVersion } from '../../../backup/sources/mysql-position.js';
+import { backupIdTime, backupsPrefix, isBackupId, newBackupId, parseBackupKey } from '../../../../backup/layout.js';
+import { parseDumpBinlogLine, parseDumpGtidLine, parseMariabackupPosition, parseServerVersion } from '../../../../recipes/mysql/backup/position.js';
 
 describe('MySQL position parsers', () => {
   test('Position_mariabackupStderr_parsed', () => {
