@@ -5,16 +5,8 @@ import type { Recipe } from '../recipes/recipe.js';
 import type { BackupTarget } from './backups/backup-runner.js';
 import { restoreFrom } from './backups/backup-runner.js';
 import type { Coordinator } from '../coordination/coordinator.js';
-import type { InitializedRecord, LatestBackup } from './ha/snapshot.js';
+import { createKey, INITIALIZED, LATEST_BACKUP, readKey, type InitializedRecord } from './cluster-keys.js';
 import type { MemberState } from './member-state.js';
-
-function parse<T>(value: string | undefined): T | null {
-  try {
-    return value === undefined ? null : (JSON.parse(value) as T);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * `preparing data → (keep | init | restore)`. A member with data keeps it. A member without data
@@ -41,10 +33,10 @@ export async function prepareData(deps: {
   state.phase = 'preparing';
   if ((await recipe.inspectData()) === 'present') {
     logger.info('data directory holds data; keeping it');
-    const initialized = await coordinator.get('initialized').catch(() => null);
+    const initialized = await readKey(coordinator, INITIALIZED).catch(() => null);
     if (!initialized) {
       const record: InitializedRecord = { by: deps.member, at: new Date().toISOString() };
-      await coordinator.cas('initialized', JSON.stringify(record), null).catch(() => false);
+      await createKey(coordinator, INITIALIZED, record).catch(() => false);
     }
     return 'keep';
   }
@@ -53,7 +45,7 @@ export async function prepareData(deps: {
   for (;;) {
     deps.signal.throwIfAborted();
     try {
-      const initialized = await coordinator.get('initialized');
+      const initialized = await readKey(coordinator, INITIALIZED);
       if (!initialized && deps.dataLost) {
         state.phase = 'waiting-for-backup';
         const message = 'data lost but the cluster has no initialized key; waiting for it and a backup (never initialising over lost data)';
@@ -64,7 +56,7 @@ export async function prepareData(deps: {
       }
       if (!initialized) {
         const record: InitializedRecord = { by: deps.member, at: new Date().toISOString() };
-        if (await coordinator.cas('initialized', JSON.stringify(record), null)) {
+        if (await createKey(coordinator, INITIALIZED, record)) {
           state.phase = 'initialising';
           logger.info('created the cluster (won the initialized key); initialising a new data set');
           await recipe.initialize();
@@ -72,7 +64,7 @@ export async function prepareData(deps: {
         }
         continue;
       }
-      const latest = parse<LatestBackup>((await coordinator.get('backups/latest'))?.value);
+      const latest = await readKey(coordinator, LATEST_BACKUP);
       if (latest) {
         state.phase = 'restoring';
         logger.info({ backupId: latest.id, position: latest.position }, 'no local data; restoring the latest backup');
@@ -81,7 +73,7 @@ export async function prepareData(deps: {
         return 'restore';
       }
       state.phase = 'waiting-for-backup';
-      const by = parse<InitializedRecord>(initialized.value)?.by ?? 'another member';
+      const by = initialized.by;
       const message = `cluster was initialised by ${by} but has no backup yet; waiting for its first backup`;
       if (message !== lastWait) logger.info(message);
       lastWait = message;

@@ -17,6 +17,7 @@ import { installSignalHandlers } from '../process/signals.js';
 import { createSecretStore } from '../secrets/factory.js';
 import { createMetrics } from './status/metrics.js';
 import { startStatusServer } from './status/status-server.js';
+import { LATEST_BACKUP, readKey } from './cluster-keys.js';
 
 const VERSION = '0.1.0';
 
@@ -89,9 +90,9 @@ export async function supervise(config: Readonly<PilotfishConfig>, module: Recip
     timings,
     backups,
     rebootstrap: async () => {
-      const latest = await coordinator.get('backups/latest');
+      const latest = await readKey(coordinator, LATEST_BACKUP);
       if (!latest) throw new PilotfishError('RECIPE_FAILED', 'no backup to re-bootstrap from yet', { retryable: true });
-      const { id } = JSON.parse(latest.value) as { id: string };
+      const { id } = latest;
       await recipe.stop();
       const aside = await recipe.setAside();
       log.warn({ aside, backupId: id }, 'moved the diverged data directory aside; restoring the latest backup');

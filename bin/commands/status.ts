@@ -3,7 +3,7 @@ import { silentLogger } from '../../common/logger.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { createCoordinator } from '../../coordination/factory.js';
 import type { MemberRole } from '../../coordination/coordinator.js';
-import type { LatestBackup } from '../../supervisor/ha/snapshot.js';
+import { LATEST_BACKUP, readKey } from '../../supervisor/cluster-keys.js';
 
 /** The JSON `pilotfish status --json` prints. */
 export interface ClusterStatus {
@@ -17,8 +17,7 @@ export async function readClusterStatus(configPath: string): Promise<ClusterStat
   const config = await loadPilotfishConfig(configPath);
   const coordinator = await createCoordinator(config.coordinator, { cluster: config.cluster, logger: silentLogger() });
   try {
-    const [members, latest] = await Promise.all([coordinator.listMembers(), coordinator.get('backups/latest')]);
-    const backup = latest ? (JSON.parse(latest.value) as LatestBackup) : null;
+    const [members, backup] = await Promise.all([coordinator.listMembers(), readKey(coordinator, LATEST_BACKUP)]);
     return {
       cluster: config.cluster,
       members: members.map((m) => {

@@ -5,7 +5,7 @@ import { configuredRecipe, loadRecipe } from '../../recipes/registry.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { createCoordinator } from '../../coordination/factory.js';
 import { bestCandidate } from '../../supervisor/ha/candidates.js';
-import type { SwitchoverRequest } from '../../supervisor/ha/snapshot.js';
+import { SWITCHOVER, writeKey, type SwitchoverRequest } from '../../supervisor/cluster-keys.js';
 
 /**
  * `pilotfish switchover -c pilotfish.yaml [--to <member>]`: a planned handover with no loss. Writes
@@ -37,7 +37,7 @@ export function registerSwitchoverCommand(program: Command): void {
         }
         const request: SwitchoverRequest = { from: leader.member, to, at: new Date().toISOString() };
         const t0 = Date.now();
-        await coordinator.put('switchover', JSON.stringify(request));
+        await writeKey(coordinator, SWITCHOVER, request);
         const deadline = t0 + Number(options.timeout) * 1000;
         while (Date.now() < deadline) {
           const now = await coordinator.getLeader().catch(() => null);

@@ -6,7 +6,7 @@ import type { BackupConfig } from '../../backup/config.js';
 import type { ObjectStore } from '../../backup/object-store/object-store.js';
 import type { Logger } from '../../common/logger.js';
 import type { Recipe, RestoreFn } from '../../recipes/recipe.js';
-import type { LatestBackup } from '../ha/snapshot.js';
+import type { LatestBackup } from '../cluster-keys.js';
 
 /** Where a cluster's backups live and how they are written. */
 export interface BackupTarget {

@@ -3,7 +3,8 @@ import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Recipe } from '../../recipes/recipe.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
-import type { ClusterSnapshot, LatestBackup } from '../ha/snapshot.js';
+import type { ClusterSnapshot } from '../ha/snapshot.js';
+import { BACKUP_LOCK, BACKUP_REQUESTED, LATEST_BACKUP, writeKey, type LatestBackup } from '../cluster-keys.js';
 import { takeBackup, type BackupTarget } from './backup-runner.js';
 
 /** Observable outcome of this member's backups, for `/status` and `/metrics`. */
@@ -63,7 +64,7 @@ export class BackupScheduler {
   async tick(snapshot: ClusterSnapshot, healthy: boolean, isPrimary: boolean, nowMs = Date.now()): Promise<void> {
     if (isPrimary && healthy && this.target.config.onBinlogRotation && (await this.recipe.shouldBackUp(null).catch(() => false))) {
       const request = { at: new Date(nowMs).toISOString(), by: this.member, reason: 'the binary log rotated' };
-      await this.coordinator.put('backups/requested', JSON.stringify(request)).catch(() => undefined);
+      await writeKey(this.coordinator, BACKUP_REQUESTED, request).catch(() => undefined);
       this.logger.info('binary log rotated; asked for a backup');
     }
     if (this.running || this.stopped || !healthy || nowMs < this.retryAtMs) return;
@@ -76,13 +77,13 @@ export class BackupScheduler {
 
   private async run(reason: string): Promise<void> {
     const lock = JSON.stringify({ member: this.member, since: new Date().toISOString() });
-    if (!(await this.coordinator.tryLock('backups/lock', lock).catch(() => false))) return;
+    if (!(await this.coordinator.tryLock(BACKUP_LOCK, lock).catch(() => false))) return;
     this.stats.running = true;
     this.abort = new AbortController();
     this.logger.info({ reason }, 'taking a backup');
     try {
       const latest = await takeBackup(this.target, this.recipe, this.member, this.abort.signal);
-      await this.coordinator.put('backups/latest', JSON.stringify(latest));
+      await writeKey(this.coordinator, LATEST_BACKUP, latest);
       this.stats.lastSuccess = latest;
       this.stats.lastError = null;
       this.stats.failures = 0;
@@ -96,7 +97,7 @@ export class BackupScheduler {
       this.logger.warn({ err: this.stats.lastError, retryInMs: waitMs }, 'backup failed; will retry');
     } finally {
       this.stats.running = false;
-      await this.coordinator.unlock('backups/lock').catch(() => undefined);
+      await this.coordinator.unlock(BACKUP_LOCK).catch(() => undefined);
     }
   }
 

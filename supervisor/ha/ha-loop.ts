@@ -10,6 +10,7 @@ import { handover } from './handover.js';
 import { LeaseFencing } from './lease-fencing.js';
 import type { HaTimings } from './lease-timings.js';
 import { readSnapshot, type ClusterSnapshot } from './snapshot.js';
+import { deleteKey, SWITCHOVER } from '../cluster-keys.js';
 
 /** Who this member is, as published in `members/<name>` and the service catalog. */
 export interface MemberIdentity {
@@ -234,7 +235,7 @@ export class HaLoop {
           throw err;
         }
         this.state.role = 'primary';
-        if (snapshot.switchover?.to === this.self.name) await this.coordinator.delete('switchover');
+        if (snapshot.switchover?.to === this.self.name) await deleteKey(this.coordinator, SWITCHOVER);
         return `${decision.reason}; now primary (term ${record.term})`;
       }
       case 'follow': {

@@ -2,6 +2,7 @@ import type { Recipe } from '../../recipes/recipe.js';
 import type { Coordinator } from '../../coordination/coordinator.js';
 import type { MemberState } from '../member-state.js';
 import type { LeaseFencing } from './lease-fencing.js';
+import { deleteKey, SWITCHOVER } from '../cluster-keys.js';
 
 /** What a handover works with. */
 export interface HandoverContext {
@@ -22,7 +23,7 @@ export interface HandoverContext {
 export async function handover(ctx: HandoverContext, to: string, position: string): Promise<string> {
   const { coordinator, recipe, state, fencing } = ctx;
   if (!(await fencing.fenceDatabase())) {
-    await coordinator.delete('switchover');
+    await deleteKey(coordinator, SWITCHOVER);
     return `switchover to ${to} abandoned: this server did not confirm it is read-only`;
   }
   const final = (await recipe.health()).position || position;
@@ -43,6 +44,6 @@ export async function handover(ctx: HandoverContext, to: string, position: strin
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  await coordinator.delete('switchover');
+  await deleteKey(coordinator, SWITCHOVER);
   return `switchover to ${to} abandoned: it did not reach ${final} in time; staying primary`;
 }

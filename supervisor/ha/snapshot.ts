@@ -1,35 +1,17 @@
 import type { Coordinator, LeaderRecord, MemberRecord } from '../../coordination/coordinator.js';
+import {
+  BACKUP_REQUESTED,
+  INITIALIZED,
+  LATEST_BACKUP,
+  readKey,
+  SWITCHOVER,
+  type BackupRequest,
+  type InitializedRecord,
+  type LatestBackup,
+  type SwitchoverRequest,
+} from '../cluster-keys.js';
 
-/** Content of `backups/latest`, written after a backup's manifest landed. */
-export interface LatestBackup {
-  id: string;
-  position: string;
-  /** ISO timestamp of when the backup finished. */
-  at: string;
-  member?: string;
-  bytes?: number;
-  durationMs?: number;
-}
-
-/** Content of `backups/requested`: a member asks for a backup (its binary log rotated). */
-export interface BackupRequest {
-  at: string;
-  by: string;
-  reason: string;
-}
-
-/** Content of `switchover`: an operator asks the primary to hand over to `to`. */
-export interface SwitchoverRequest {
-  from?: string;
-  to: string;
-  at: string;
-}
-
-/** Content of `initialized`. */
-export interface InitializedRecord {
-  by: string;
-  at: string;
-}
+export type { BackupRequest, InitializedRecord, LatestBackup, SwitchoverRequest };
 
 /**
  * What the HA loop decides from: one read of the cluster's keys, frozen, so a decision never mixes
@@ -46,32 +28,23 @@ export interface ClusterSnapshot {
   readonly readAtMs: number;
 }
 
-function parse<T>(value: string | undefined): T | null {
-  if (value === undefined) return null;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    return null;
-  }
-}
-
 /** Reads every key a decision needs, in parallel. Throws CoordinatorUnavailable like the port. */
 export async function readSnapshot(coordinator: Coordinator, nowMs = Date.now()): Promise<ClusterSnapshot> {
   const [leader, members, initialized, latest, requested, switchover] = await Promise.all([
     coordinator.getLeader(),
     coordinator.listMembers(),
-    coordinator.get('initialized'),
-    coordinator.get('backups/latest'),
-    coordinator.get('backups/requested'),
-    coordinator.get('switchover'),
+    readKey(coordinator, INITIALIZED),
+    readKey(coordinator, LATEST_BACKUP),
+    readKey(coordinator, BACKUP_REQUESTED),
+    readKey(coordinator, SWITCHOVER),
   ]);
   return Object.freeze({
     leader,
     members: Object.freeze([...members]),
-    initialized: parse<InitializedRecord>(initialized?.value),
-    latestBackup: parse<LatestBackup>(latest?.value),
-    backupRequested: parse<BackupRequest>(requested?.value),
-    switchover: parse<SwitchoverRequest>(switchover?.value),
+    initialized,
+    latestBackup: latest,
+    backupRequested: requested,
+    switchover,
     readAtMs: nowMs,
   });
 }
