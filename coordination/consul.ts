@@ -13,6 +13,7 @@ import type {
 import { withDeadline } from './deadline.js';
 import { LEADER_KEY, MEMBERS_PREFIX, checkKey, clusterPrefix, decodeLeader, decodeMember, memberKey, sortMembers } from './records.js';
 import { consulLease, type LeaseBounds } from './lease.js';
+import { StoreSession } from './store-session.js';
 
 export interface ConsulCoordinatorOptions {
   cluster: string;
@@ -41,9 +42,7 @@ export class ConsulCoordinator implements Coordinator {
   private readonly client: ConsulClient;
   private readonly api: ConsulApi;
   private readonly prefix: string;
-  private sessionId: string | null = null;
-  /** Set when a call found the session gone; the next keepAlive reports it. */
-  private sessionLost = false;
+  private readonly session: StoreSession<AbortSignal>;
   private readonly services = new Map<string, ServiceRegistration>();
   private closed = false;
 
@@ -52,6 +51,24 @@ export class ConsulCoordinator implements Coordinator {
     this.lease = consulLease(options.ttlMs, options.lockDelayMs);
     this.client = createConsulClient(options);
     this.api = new ConsulApi(this.client);
+    this.session = new StoreSession<AbortSignal>(
+      {
+        noun: 'consul session',
+        create: (signal) => this.createSession(signal),
+        renew: async (id, signal) => {
+          try {
+            await this.api.sessionRenew(id, signal);
+            return true;
+          } catch (err) {
+            if (isNotFound(err)) return false;
+            throw err;
+          }
+        },
+        isGone: isInvalidSession,
+        destroy: (id, signal) => this.api.sessionDestroy(id, signal),
+      },
+      options.logger,
+    );
   }
 
   /** The choke point: bounded by `timeoutMs` (+ `extraMs` for blocking queries), one error type for transport failures. */
@@ -75,53 +92,17 @@ export class ConsulCoordinator implements Coordinator {
   private async createSession(signal: AbortSignal): Promise<string> {
     const name = `pilotfish-${this.options.cluster}${this.options.memberName ? `-${this.options.memberName}` : ''}`;
     const ttl = `${this.lease.ttlMs / 1000}s`;
-    this.sessionId = await this.api.sessionCreate({ name, ttl, lockdelay: `${this.options.lockDelayMs}ms` }, signal);
-    this.options.logger.debug({ sessionId: this.sessionId, ttl }, 'consul session created');
-    return this.sessionId;
-  }
-
-  /** Runs a session-bound call; when Consul says the session is gone, creates one and tries once more. */
-  private async withSession<T>(signal: AbortSignal, fn: (sessionId: string) => Promise<T>): Promise<T> {
-    const id = this.sessionId ?? (await this.createSession(signal));
-    try {
-      return await fn(id);
-    } catch (err) {
-      if (!isInvalidSession(err)) throw err;
-      this.sessionLost = true;
-      return fn(await this.createSession(signal));
-    }
-  }
-
-  /** Renews the session once; `false` when Consul no longer knows it (the id is then dropped). */
-  private async renew(signal: AbortSignal): Promise<boolean> {
-    if (this.sessionId === null) return false;
-    try {
-      await this.api.sessionRenew(this.sessionId, signal);
-      return true;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      this.options.logger.warn({ sessionId: this.sessionId }, 'consul session had been invalidated');
-      this.sessionId = null;
-      this.sessionLost = true;
-      return false;
-    }
+    const id = await this.api.sessionCreate({ name, ttl, lockdelay: `${this.options.lockDelayMs}ms` }, signal);
+    this.options.logger.debug({ sessionId: id, ttl }, 'consul session created');
+    return id;
   }
 
   keepAlive(): Promise<boolean> {
-    return this.op('keepAlive', async (signal) => {
-      if (this.sessionId === null && !this.sessionLost) {
-        await this.createSession(signal);
-        return true;
-      }
-      const alive = (await this.renew(signal)) && !this.sessionLost;
-      if (this.sessionId === null) await this.createSession(signal);
-      this.sessionLost = false;
-      return alive;
-    });
+    return this.op('keepAlive', (signal) => this.session.keepAlive(signal));
   }
 
   private lockAt(signal: AbortSignal, key: string, value: string): Promise<boolean> {
-    return this.withSession(signal, (session) => this.api.kvPut(key, value, signal, { acquire: session }));
+    return this.session.bound(signal, (session) => this.api.kvPut(key, value, signal, { acquire: session }));
   }
 
   tryAcquireLeader(record: LeaderRecord): Promise<boolean> {
@@ -130,18 +111,18 @@ export class ConsulCoordinator implements Coordinator {
 
   renewLeader(record?: LeaderRecord): Promise<boolean> {
     return this.op('renewLeader', async (signal) => {
-      if (!(await this.renew(signal))) return false;
+      if (!(await this.session.renew(signal))) return false;
+      const session = this.session.current as string;
       const key = this.key(LEADER_KEY);
       const item = await this.api.kvGet(key, signal);
-      if (!item || item.Session !== this.sessionId) return false;
+      if (!item || item.Session !== session) return false;
       if (!record) return true;
       try {
         // Acquire by the holder only rewrites the value; Consul ignores `cas` next to `acquire`.
-        return await this.api.kvPut(key, JSON.stringify(record), signal, { acquire: this.sessionId });
+        return await this.api.kvPut(key, JSON.stringify(record), signal, { acquire: session });
       } catch (err) {
         if (!isInvalidSession(err)) throw err;
-        this.sessionId = null;
-        this.sessionLost = true;
+        this.session.markGone();
         return false;
       }
     });
@@ -149,9 +130,10 @@ export class ConsulCoordinator implements Coordinator {
 
   /** Deletes `key` only while this session holds it; `?cas=` makes a concurrent change win. */
   private async unlockAt(signal: AbortSignal, key: string): Promise<void> {
-    if (this.sessionId === null) return;
+    const session = this.session.current;
+    if (session === null) return;
     const item = await this.api.kvGet(key, signal);
-    if (item && item.Session === this.sessionId) await this.api.kvDelete(key, signal, item.ModifyIndex);
+    if (item && item.Session === session) await this.api.kvDelete(key, signal, item.ModifyIndex);
   }
 
   releaseLeader(): Promise<void> {
@@ -271,13 +253,7 @@ export class ConsulCoordinator implements Coordinator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const sessionId = this.sessionId;
-    this.sessionId = null;
-    if (sessionId !== null) {
-      await this.op('close', (signal) => this.api.sessionDestroy(sessionId, signal)).catch((err: unknown) =>
-        this.options.logger.warn({ err }, 'consul session not destroyed; its keys vanish at TTL expiry'),
-      );
-    }
+    await this.session.close((fn) => this.op('close', fn));
     this.client.destroy();
   }
 }

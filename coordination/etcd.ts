@@ -13,6 +13,7 @@ import { createEtcdClient, isLeaseInvalid, keepAliveOnce, prefixEnd } from './et
 import { watchEtcd } from './etcd-watch.js';
 import { LEADER_KEY, MEMBERS_PREFIX, checkKey, clusterPrefix, decodeLeader, decodeMember, memberKey, sortMembers } from './records.js';
 import { etcdLease, type LeaseBounds } from './lease.js';
+import { StoreSession } from './store-session.js';
 
 export interface EtcdCoordinatorOptions {
   cluster: string;
@@ -45,9 +46,7 @@ export class EtcdCoordinator implements Coordinator {
   private readonly ns: Namespace;
   private readonly prefix: string;
   private readonly ttlSeconds: number;
-  private leaseId: string | null = null;
-  /** Set when a lease-bound call found the lease gone; the next keepAlive reports it. */
-  private leaseLost = false;
+  private readonly session: StoreSession<Call>;
   private closed = false;
 
   constructor(private readonly options: EtcdCoordinatorOptions) {
@@ -56,6 +55,18 @@ export class EtcdCoordinator implements Coordinator {
     this.ttlSeconds = this.lease.ttlMs / 1000;
     this.client = createEtcdClient(options);
     this.ns = this.client.namespace(this.prefix);
+    this.session = new StoreSession<Call>(
+      {
+        noun: 'etcd lease',
+        create: (call) => this.grant(call),
+        renew: async (id, call) => (await keepAliveOnce(this.client.leaseClient, id, call.deadline, call.signal)) > 0,
+        isGone: isLeaseInvalid,
+        destroy: async (id, call) => {
+          await this.client.leaseClient.leaseRevoke({ ID: id }, { deadline: call.deadline });
+        },
+      },
+      options.logger,
+    );
   }
 
   /** The choke point: one deadline for the whole operation, one error type for every transport failure. */
@@ -72,7 +83,6 @@ export class EtcdCoordinator implements Coordinator {
 
   private async grant(call: Call): Promise<string> {
     const res = await this.client.leaseClient.leaseGrant({ TTL: this.ttlSeconds }, { deadline: call.deadline });
-    this.leaseId = res.ID;
     this.options.logger.debug({ leaseId: res.ID, ttlSeconds: this.ttlSeconds }, 'etcd lease granted');
     // A server whose minimum lease TTL is longer grants more: fencing stays safe (it runs on the
     // shorter figure), but a dead holder blocks its successor for longer than the timings assume.
@@ -82,49 +92,17 @@ export class EtcdCoordinator implements Coordinator {
     return res.ID;
   }
 
-  /** Runs a lease-bound write; when etcd says the lease is gone, takes a new one and tries once more. */
-  private async withLease<T>(call: Call, fn: (leaseId: string) => Promise<T>): Promise<T> {
-    const leaseId = this.leaseId ?? (await this.grant(call));
-    try {
-      return await fn(leaseId);
-    } catch (err) {
-      if (!isLeaseInvalid(err)) throw err;
-      this.leaseLost = true;
-      return fn(await this.grant(call));
-    }
-  }
-
   private txn(call: Call, compare: ICompare[], success: IRequestOp[], failure: IRequestOp[] = []): Promise<ITxnResponse> {
     return this.client.kv.txn({ compare, success, failure }, { deadline: call.deadline });
   }
 
-  /** Renews the lease once; `false` when etcd says it had expired (the id is then dropped). */
-  private async renew(call: Call): Promise<boolean> {
-    if (this.leaseId === null) return false;
-    const ttl = await keepAliveOnce(this.client.leaseClient, this.leaseId, call.deadline, call.signal);
-    if (ttl > 0) return true;
-    this.options.logger.warn({ leaseId: this.leaseId }, 'etcd lease had expired');
-    this.leaseId = null;
-    this.leaseLost = true;
-    return false;
-  }
-
   keepAlive(): Promise<boolean> {
-    return this.op('keepAlive', async (call) => {
-      if (this.leaseId === null && !this.leaseLost) {
-        await this.grant(call);
-        return true;
-      }
-      const alive = (await this.renew(call)) && !this.leaseLost;
-      if (this.leaseId === null) await this.grant(call);
-      this.leaseLost = false;
-      return alive;
-    });
+    return this.op('keepAlive', (call) => this.session.keepAlive(call));
   }
 
   /** Create-if-absent bound to the lease; rewrites the value when this lease already holds it. */
   private async lockAt(call: Call, key: Buffer, value: string): Promise<boolean> {
-    return this.withLease(call, async (lease) => {
+    return this.session.bound(call, async (lease) => {
       const put = { request_put: { key, value: Buffer.from(value), lease } };
       const created = await this.txn(call, [{ key, target: 'Create', result: 'Equal', create_revision: 0 }], [put]);
       if (created.succeeded) return true;
@@ -139,9 +117,9 @@ export class EtcdCoordinator implements Coordinator {
 
   renewLeader(record?: LeaderRecord): Promise<boolean> {
     return this.op('renewLeader', async (call) => {
-      if (!(await this.renew(call))) return false;
+      if (!(await this.session.renew(call))) return false;
       const key = this.key(LEADER_KEY);
-      const lease = this.leaseId as string;
+      const lease = this.session.current as string;
       const op: IRequestOp = record
         ? { request_put: { key, value: Buffer.from(JSON.stringify(record)), lease } }
         : { request_range: { key } };
@@ -150,8 +128,9 @@ export class EtcdCoordinator implements Coordinator {
   }
 
   private async unlockAt(call: Call, key: Buffer): Promise<void> {
-    if (this.leaseId === null) return;
-    await this.txn(call, [{ key, target: 'Lease', result: 'Equal', lease: this.leaseId }], [
+    const lease = this.session.current;
+    if (lease === null) return;
+    await this.txn(call, [{ key, target: 'Lease', result: 'Equal', lease }], [
       { request_delete_range: { key } },
     ]);
   }
@@ -174,7 +153,7 @@ export class EtcdCoordinator implements Coordinator {
 
   putMember(record: MemberRecord): Promise<void> {
     return this.op('putMember', (call) =>
-      this.withLease(call, async (lease) => {
+      this.session.bound(call, async (lease) => {
         const value = Buffer.from(JSON.stringify(record));
         await this.client.kv.put({ key: this.key(memberKey(record.name)), value, lease }, { deadline: call.deadline });
       }),
@@ -256,13 +235,7 @@ export class EtcdCoordinator implements Coordinator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const leaseId = this.leaseId;
-    this.leaseId = null;
-    if (leaseId !== null) {
-      await this.op('close', (call) => this.client.leaseClient.leaseRevoke({ ID: leaseId }, { deadline: call.deadline })).catch(
-        (err: unknown) => this.options.logger.warn({ err }, 'etcd lease not revoked; its keys vanish at TTL expiry'),
-      );
-    }
+    await this.session.close((fn) => this.op('close', fn));
     this.client.close();
   }
 }
