@@ -1,17 +1,10 @@
 import { writeFile, rename } from 'node:fs/promises';
 import type { Logger } from '../../common/logger.js';
 import type { Allocation, ClientStatus, Job, TaskEvent, TaskGroup, TaskState } from '../structs/index.js';
-import { allocDirHook } from './alloc-dir-hook.js';
 import type { AllocDir } from './alloc-dir.js';
-import type { AllocHookContext, AllocRunnerHook, TaskPrestartHook } from './hooks.js';
-import { taskEnvHook } from './task-env.js';
+import type { AgentHooks } from './hook-list.js';
+import type { AllocHookContext } from './hooks.js';
 import { TaskRunner } from './task-runner.js';
-
-/** The allocation hooks, in order. Part 2 inserts the volumes and migrate hooks after alloc_dir. */
-export const ALLOC_HOOKS: readonly AllocRunnerHook[] = [allocDirHook];
-
-/** The task prestart hooks, in order. */
-export const TASK_HOOKS: readonly TaskPrestartHook[] = [taskEnvHook];
 
 /** What the runner reports upward. */
 export interface AllocReport {
@@ -55,8 +48,9 @@ export class AllocRunner {
     private readonly logger: Logger,
     private readonly onReport: (report: AllocReport) => void,
     baseEnv: Record<string, string>,
-    private readonly restored?: PersistedAlloc,
-    private readonly hooks: { alloc: readonly AllocRunnerHook[]; task: readonly TaskPrestartHook[] } = { alloc: ALLOC_HOOKS, task: TASK_HOOKS },
+    private readonly restored: PersistedAlloc | undefined,
+    /** The agent's ordered hooks (`hook-list.ts`). */
+    private readonly hooks: AgentHooks,
   ) {
     const group = job.groups.find((g) => g.name === alloc.taskGroup);
     if (!group) throw new Error(`job ${job.id} version ${job.version} has no group ${alloc.taskGroup}`);

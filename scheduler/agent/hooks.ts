@@ -4,10 +4,7 @@ import type { AllocDir } from './alloc-dir.js';
 
 /**
  * The allocation runner is an ordered list of hooks, as in Nomad's allocrunner: each hook
- * implements only the phases it needs. Part 1 has the alloc-dir hook; the volumes hook (host
- * volumes, read-only enforcement) and the migrate hook (sticky/migrate ephemeral disk: move or
- * pull the previous allocation's `alloc/data` before tasks start) slot into the same list in
- * `alloc-runner.ts`, between the alloc dir and the tasks.
+ * implements only the phases it needs. The list and its order live in `hook-list.ts`.
  */
 
 /** What every allocation hook sees. `env` collects variables hooks add to every task's environment. */
