@@ -68,12 +68,12 @@ export class ChildKeeper {
     return child;
   }
 
-  /** Stops the child and disables restarts. Resolves when it has exited. Idempotent. */
-  async stop(): Promise<ChildExit | undefined> {
+  /** Stops the child (SIGTERM, SIGKILL after `graceMs`) and disables restarts. Resolves when it has exited. Idempotent. */
+  async stop(graceMs = this.options.stopGraceMs): Promise<ChildExit | undefined> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    return this.child?.stop(this.options.stopGraceMs);
+    return this.child?.stop(graceMs);
   }
 
   /** Forwards a signal to the running child. */

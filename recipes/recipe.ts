@@ -138,6 +138,32 @@ export interface Recipe {
 
   /** Makes a restored copy usable before it is swapped into place (see `RestoreOptions.prepare`). */
   readonly prepareRestored: RestorePrepare | undefined;
+
+  /** The position a finished backup of this application stands for (MySQL: its GTID set). */
+  backupPosition(manifest: Manifest): string;
+
+  /**
+   * Who takes the cluster's backups: `replica-first` (a healthy replica by name, else the primary:
+   * MySQL, whose replicas hold the same data) or `primary` (only the member running the
+   * application has the live data: the directory recipe).
+   */
+  readonly backupsFrom: 'replica-first' | 'primary';
+
+  /** Take one more backup on a clean stop of the primary, after {@link fence} and before the lease is released. */
+  readonly backupOnStop: boolean;
+
+  /**
+   * For recipes whose replicas follow the backups instead of a replication stream: bring the local
+   * copy to backup `latest` when it is newer (restoring through `restore`). The supervisor calls it
+   * on every cycle a member does not run the application, and before a member takes the lease.
+   */
+  catchUp?(latest: { id: string; position: string }, restore: RestoreFn): Promise<void>;
+
+  /** Told after each backup this member took, with what `backups/latest` now says. */
+  backupTaken?(latest: { id: string; position: string }): void;
+
+  /** Recipe-specific fields for `/status` (e.g. the directory recipe's role name and pending changes). */
+  status?(): Record<string, unknown>;
 }
 
 /** What a recipe's factory gets from the supervisor. */
@@ -173,6 +199,11 @@ export interface RecipeTools {
    */
   verifyRestored(dir: string, manifest: Manifest, options: { startApplication: boolean }): Promise<string>;
   comparePositions(a: string, b: string): number | null;
+  /**
+   * Only the running primary can take a consistent backup (its replicas follow the backups): then
+   * `pilotfish backup create` asks the cluster for one and waits for it instead of reading the data itself.
+   */
+  backupsFromPrimary?: boolean;
 }
 
 /**

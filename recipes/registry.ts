@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PilotfishError } from '../common/errors.js';
+import { directoryRecipeSchema } from './directory/config.js';
 import { mysqlRecipeSchema } from './mysql/config.js';
 import type { RecipeModule } from './recipe.js';
 
@@ -13,6 +14,7 @@ import type { RecipeModule } from './recipe.js';
  */
 const entries = {
   mysql: { schema: mysqlRecipeSchema, load: async () => (await import('./mysql/index.js')).mysqlRecipe as RecipeModule },
+  directory: { schema: directoryRecipeSchema, load: async () => (await import('./directory/index.js')).directoryRecipe as RecipeModule },
 } as const;
 
 export type RecipeName = keyof typeof entries;
@@ -20,7 +22,7 @@ export const recipeNames = Object.keys(entries) as RecipeName[];
 
 /** `recipe:` in `pilotfish.yaml`: exactly one section, named after the recipe this member runs. */
 export const recipeConfigSchema = z
-  .strictObject({ mysql: entries.mysql.schema.optional() })
+  .strictObject({ mysql: entries.mysql.schema.optional(), directory: entries.directory.schema.optional() })
   .refine((sections) => Object.values(sections).filter((v) => v !== undefined).length <= 1, {
     message: `configure one recipe per member (one of ${recipeNames.join(', ')})`,
   });

@@ -68,7 +68,7 @@ export async function prepareData(deps: {
       if (latest) {
         state.phase = 'restoring';
         logger.info({ backupId: latest.id, position: latest.position }, 'no local data; restoring the latest backup');
-        const restored = await recipe.restore(restoreFrom(deps.backups, latest.id, recipe.prepareRestored));
+        const restored = await recipe.restore(restoreFrom(deps.backups, latest.id, recipe));
         logger.info({ backupId: latest.id, position: restored.position }, 'restore finished');
         return 'restore';
       }

@@ -21,6 +21,9 @@ import { LATEST_BACKUP, readKey } from './cluster-keys.js';
 
 const VERSION = '0.1.0';
 
+/** Bound on the final backup a stopping primary takes (`Recipe.backupOnStop`). */
+const FINAL_BACKUP_TIMEOUT_MS = 60_000;
+
 /**
  * `pilotfish supervise`: the container entrypoint. `starting → preparing data → (restore | init |
  * keep) → running as primary | replica → stopping`. Resolves when the supervisor stopped after
@@ -64,7 +67,8 @@ export async function supervise(config: Readonly<PilotfishConfig>, module: Recip
     listen: config.status.listen,
     token: await secrets.get(config.status.tokenSecret),
     state,
-    describe: () => ({ cluster: config.cluster, member: member.name, address: recipe.address, backups: backups.stats }),
+    describe: () => ({ cluster: config.cluster, member: member.name, address: recipe.address, backups: backups.stats, recipe: { name: recipe.name, ...recipe.status?.() } }),
+    requestBackup: () => backups.request('POST /backup on the status server'),
     metrics: createMetrics(state, recipe, () => backups.stats),
     logger: log,
   });
@@ -96,10 +100,11 @@ export async function supervise(config: Readonly<PilotfishConfig>, module: Recip
       await recipe.stop();
       const aside = await recipe.setAside();
       log.warn({ aside, backupId: id }, 'moved the diverged data directory aside; restoring the latest backup');
-      await recipe.restore(restoreFrom(target, id, recipe.prepareRestored));
+      await recipe.restore(restoreFrom(target, id, recipe));
       await recipe.start();
     },
     processFence: processWatchdog,
+    restoreBackup: (id) => restoreFrom(target, id, recipe),
     logger: logger.child({ component: 'ha' }),
   });
   const statusPort = Number(status.url.split(':').pop());
@@ -139,7 +144,14 @@ export async function supervise(config: Readonly<PilotfishConfig>, module: Recip
     // Refuse writes first, then hand the lease over at once: a replica may take over while this
     // server shuts down, and no write can be accepted here in between.
     // The process watchdog stays armed until the server confirmed it refuses writes, or is stopped.
-    if (!wasPrimary || (await recipe.fence())) await processWatchdog.close();
+    const fenced = wasPrimary ? await recipe.fence() : true;
+    if (fenced) await processWatchdog.close();
+    // A recipe whose replicas follow the backups takes one more while it still holds the lease, so
+    // the next primary starts on everything this one wrote.
+    if (wasPrimary && fenced && recipe.backupOnStop) {
+      const took = await backups.takeNow('clean stop of the primary', FINAL_BACKUP_TIMEOUT_MS).catch(() => false);
+      log.info({ took }, took ? 'final backup taken before the lease is released' : 'final backup failed; the next primary starts on the last backup');
+    }
     state.holdsLease = false;
     state.role = 'stopped';
     await Promise.allSettled([coordinator.releaseLeader(), coordinator.deleteMember(member.name), coordinator.deregisterService(member.name)]);

@@ -7,6 +7,7 @@ import { ChildKeeper } from '../../process/keeper.js';
 import type { SecretStore } from '../../secrets/secret-store.js';
 import { MysqlPhysicalSource } from './backup/physical-source.js';
 import type { BackupSource } from '../../backup/source.js';
+import type { Manifest } from '../../backup/manifest.js';
 import type { DataState, Recipe, RecipeHealth, RestoreFn, RestoredData } from '../recipe.js';
 import { AdminConnection } from './admin-connection.js';
 import type { MysqlRecipeConfig } from './config.js';
@@ -277,6 +278,13 @@ export class MysqlRecipe implements Recipe {
 
   comparePositions(a: string, b: string): number | null {
     return comparePositions(a, b);
+  }
+
+  readonly backupsFrom = 'replica-first' as const;
+  readonly backupOnStop = false;
+
+  backupPosition(manifest: Manifest): string {
+    return manifest.position?.gtid ?? '';
   }
 
   positionProgress(position: string): number {

@@ -6,7 +6,7 @@ import { isTerminal } from '../structs/index.js';
 import { allocDirOf, type AllocDir } from './alloc-dir.js';
 import { AllocRunner, type PersistedAlloc } from './alloc-runner.js';
 import type { AgentHooks } from './hook-list.js';
-import { isSameProcessAlive } from './proc.js';
+import { isSameProcessAlive } from '../../common/process-identity.js';
 import type { NodeRegistration } from './registration.js';
 import { needsRegistration } from './registration.js';
 import type { StatusReporter } from './reporter.js';

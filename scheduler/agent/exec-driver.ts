@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { PilotfishError } from '../../common/errors.js';
-import { isSameProcessAlive, processStartTime, signalGroup } from './proc.js';
+import { isSameProcessAlive, processStartTime, signalGroup } from '../../common/process-identity.js';
 
 /**
  * The `exec` driver: runs a command as a child process in its own process group (so a stop

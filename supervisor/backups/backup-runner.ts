@@ -1,7 +1,7 @@
 import { applyRetention } from '../../backup/retention.js';
 import { Catalog } from '../../backup/catalog.js';
 import { createBackup, type EncryptionKey } from '../../backup/create-backup.js';
-import { restoreBackup, type RestorePrepare } from '../../backup/restore.js';
+import { restoreBackup } from '../../backup/restore.js';
 import type { BackupConfig } from '../../backup/config.js';
 import type { ObjectStore } from '../../backup/object-store/object-store.js';
 import type { Logger } from '../../common/logger.js';
@@ -37,7 +37,7 @@ export async function takeBackup(target: BackupTarget, recipe: Recipe, member: s
   });
   const latest: LatestBackup = {
     id: manifest.id,
-    position: manifest.position?.gtid ?? '',
+    position: recipe.backupPosition(manifest),
     at: manifest.finishedAt,
     member,
     bytes: manifest.storedBytes,
@@ -58,7 +58,7 @@ export async function takeBackup(target: BackupTarget, recipe: Recipe, member: s
  * A restore function for the recipe that fetches backup `id` (or `latest`) from the store and
  * runs the recipe's `prepare` step on the unpacked copy.
  */
-export function restoreFrom(target: BackupTarget, id: string, prepare: RestorePrepare | undefined): RestoreFn {
+export function restoreFrom(target: BackupTarget, id: string, recipe: Pick<Recipe, 'prepareRestored' | 'backupPosition'>): RestoreFn {
   return async (targetDir, signal) => {
     const result = await restoreBackup({
       store: target.store,
@@ -67,10 +67,10 @@ export function restoreFrom(target: BackupTarget, id: string, prepare: RestorePr
       id,
       targetDir,
       encryption: target.encryption,
-      prepare,
+      prepare: recipe.prepareRestored,
       logger: target.logger,
       signal,
     });
-    return { position: result.position?.gtid ?? '' };
+    return { position: recipe.backupPosition(result.manifest) };
   };
 }

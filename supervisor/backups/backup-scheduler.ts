@@ -50,8 +50,12 @@ export class BackupScheduler {
     return null;
   }
 
-  /** The member that should take a due backup: the first healthy replica by name, else the primary. */
+  /**
+   * The member that should take a due backup: the primary for recipes whose replicas follow the
+   * backups, else the first healthy replica by name, else the primary.
+   */
   private preferred(snapshot: ClusterSnapshot): string | null {
+    if (this.recipe.backupsFrom === 'primary') return snapshot.leader?.member ?? null;
     const replicas = snapshot.members.filter((m) => m.role === 'replica' && m.healthy).map((m) => m.name).sort();
     return replicas[0] ?? snapshot.leader?.member ?? null;
   }
@@ -63,9 +67,7 @@ export class BackupScheduler {
    */
   async tick(snapshot: ClusterSnapshot, healthy: boolean, isPrimary: boolean, nowMs = Date.now()): Promise<void> {
     if (isPrimary && healthy && this.target.config.onBinlogRotation && (await this.recipe.shouldBackUp(null).catch(() => false))) {
-      const request = { at: new Date(nowMs).toISOString(), by: this.member, reason: 'the binary log rotated' };
-      await writeKey(this.coordinator, BACKUP_REQUESTED, request).catch(() => undefined);
-      this.logger.info('binary log rotated; asked for a backup');
+      await this.request(`${this.recipe.name}: new data to back up`, nowMs);
     }
     if (this.running || this.stopped || !healthy || nowMs < this.retryAtMs) return;
     const reason = this.dueReason(snapshot, nowMs);
@@ -73,6 +75,33 @@ export class BackupScheduler {
     this.running = this.run(reason).finally(() => {
       this.running = undefined;
     });
+  }
+
+  /**
+   * Asks the cluster for a backup through `backups/requested` (the member that takes backups sees
+   * it in its next snapshot): new data on the primary, `POST /backup`, `pilotfish backup create`.
+   */
+  async request(reason: string, nowMs = Date.now()): Promise<void> {
+    await writeKey(this.coordinator, BACKUP_REQUESTED, { at: new Date(nowMs).toISOString(), by: this.member, reason });
+    this.logger.info({ reason }, 'asked for a backup');
+  }
+
+  /**
+   * Takes a backup now, in the foreground, under the backup lock (a clean stop of the primary);
+   * `backups/latest` names it when it succeeded. Returns whether it did.
+   */
+  async takeNow(reason: string, timeoutMs: number): Promise<boolean> {
+    await this.running;
+    this.stopped = false;
+    const before = this.stats.lastSuccess;
+    const bound = setTimeout(() => this.abort.abort(new Error(`final backup took longer than ${timeoutMs}ms`)), timeoutMs);
+    try {
+      await this.run(reason);
+    } finally {
+      clearTimeout(bound);
+      this.stopped = true;
+    }
+    return this.stats.lastSuccess !== before;
   }
 
   private async run(reason: string): Promise<void> {
@@ -84,6 +113,7 @@ export class BackupScheduler {
     try {
       const latest = await takeBackup(this.target, this.recipe, this.member, this.abort.signal);
       await writeKey(this.coordinator, LATEST_BACKUP, latest);
+      this.recipe.backupTaken?.(latest);
       this.stats.lastSuccess = latest;
       this.stats.lastError = null;
       this.stats.failures = 0;

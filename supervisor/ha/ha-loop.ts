@@ -1,6 +1,6 @@
 import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { Recipe } from '../../recipes/recipe.js';
+import type { Recipe, RestoreFn } from '../../recipes/recipe.js';
 import type { BackupScheduler } from '../backups/backup-scheduler.js';
 import type { Coordinator, LeaderRecord, MemberRecord } from '../../coordination/coordinator.js';
 import type { MemberState } from '../member-state.js';
@@ -44,6 +44,8 @@ export interface HaLoopDeps {
   rebootstrap: Rebootstrap;
   /** Kills the application's process when the loop stops renewing (see `fencing/`). */
   processFence: ProcessFence;
+  /** A restore function for backup `id`, for recipes whose members follow the backups (`Recipe.catchUp`). */
+  restoreBackup?: (id: string) => RestoreFn;
   logger: Logger;
   /** Re-bootstrap attempts in a row before needing an operator; {@link REBOOTSTRAP_LIMIT} when omitted. */
   rebootstrapLimit?: number;
@@ -72,6 +74,7 @@ export class HaLoop {
   private readonly logger: Logger;
   private readonly rebootstrapLimit: number;
   private readonly fencing: LeaseFencing;
+  private readonly restoreBackup: ((id: string) => RestoreFn) | undefined;
 
   constructor(deps: HaLoopDeps) {
     ({
@@ -85,6 +88,7 @@ export class HaLoop {
       logger: this.logger,
     } = deps);
     this.rebootstrapLimit = deps.rebootstrapLimit ?? REBOOTSTRAP_LIMIT;
+    this.restoreBackup = deps.restoreBackup;
     this.fencing = new LeaseFencing(deps.recipe, deps.state, deps.processFence, deps.timings, deps.logger);
   }
 
@@ -111,6 +115,20 @@ export class HaLoop {
   private async releaseLease(): Promise<void> {
     await this.coordinator.releaseLeader();
     this.fencing.released();
+  }
+
+  /**
+   * A member that does not run the application brings its copy to the latest backup, for recipes
+   * whose replicas follow the backups. Returns what it did, for the cycle's log line.
+   */
+  private async catchUp(snapshot: ClusterSnapshot): Promise<string> {
+    const latest = snapshot.latestBackup;
+    const position = this.state.health?.position ?? '';
+    if (!this.recipe.catchUp || !this.restoreBackup || !latest || this.state.holdsLease) return '';
+    if ((this.recipe.comparePositions(latest.position, position) ?? 0) <= 0) return '';
+    await this.recipe.catchUp(latest, this.restoreBackup(latest.id));
+    this.state.health = await this.recipe.health();
+    return `; restored backup ${latest.id}`;
   }
 
   /** One HA cycle. Never throws. */
@@ -221,8 +239,10 @@ export class HaLoop {
           term: this.lastTerm + 1,
           since: new Date().toISOString(),
         };
+        // The newest backup first: a member that follows the backups starts the application on it.
+        const caughtUp = await this.catchUp(snapshot);
         const startedMs = Date.now();
-        if (!(await this.coordinator.tryAcquireLeader(record))) return `${decision.reason}; lost the race`;
+        if (!(await this.coordinator.tryAcquireLeader(record))) return `${decision.reason}${caughtUp}; lost the race`;
         this.state.lastRenewOkAtMs = startedMs;
         this.state.holdsLease = true;
         this.lastTerm = record.term;
@@ -236,7 +256,7 @@ export class HaLoop {
         }
         this.state.role = 'primary';
         if (snapshot.switchover?.to === this.self.name) await deleteKey(this.coordinator, SWITCHOVER);
-        return `${decision.reason}; now primary (term ${record.term})`;
+        return `${decision.reason}${caughtUp}; now primary (term ${record.term})`;
       }
       case 'follow': {
         if (health.writable) await this.fencing.fenceDatabase();
@@ -244,16 +264,17 @@ export class HaLoop {
         if (!(health.replicating && health.source === decision.address)) {
           await this.backups?.abortRunning('replication must be re-pointed');
           await this.recipe.followPrimary(decision.address);
-          return `${decision.reason}; (re)started replication${health.replicationError ? ` after error: ${health.replicationError}` : ''}`;
+          const caughtUp = await this.catchUp(snapshot);
+          return `${decision.reason}; (re)started replication${health.replicationError ? ` after error: ${health.replicationError}` : ''}${caughtUp}`;
         }
-        return decision.reason;
+        return `${decision.reason}${await this.catchUp(snapshot)}`;
       }
       case 'fence':
         await this.fencing.loseLease();
         return decision.reason;
       case 'wait':
         if (health.alive && snapshot.leader === null) this.state.role = 'replica';
-        return decision.reason;
+        return `${decision.reason}${await this.catchUp(snapshot)}`;
     }
   }
 

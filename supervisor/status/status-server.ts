@@ -14,6 +14,7 @@ import { isWritablePrimary, type MemberState } from '../member-state.js';
  * - `GET /replica?lag=<seconds>` 200 on a running replica within `lag` (if given), else 503
  * - `GET /status`   JSON of this member's state (token)
  * - `GET /metrics`  Prometheus text (token)
+ * - `POST /backup`  asks the cluster for a backup now; 202 once the request is recorded (token)
  */
 export interface StatusServerOptions {
   listen: string;
@@ -21,6 +22,8 @@ export interface StatusServerOptions {
   state: MemberState;
   /** Extra `/status` fields (member name, backups, …). */
   describe: () => Record<string, unknown>;
+  /** `POST /backup`: asks the cluster for a backup now. */
+  requestBackup?: () => Promise<void>;
   metrics: Registry;
   logger: Logger;
 }
@@ -43,7 +46,17 @@ export async function startStatusServer(options: StatusServerOptions): Promise<{
   const brief = () => ({ role: state.role, phase: state.phase, position: state.health?.position ?? null, lagSeconds: state.health?.lagSeconds ?? null });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://status');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'only GET' });
+    if (url.pathname === '/backup') {
+      if (req.method !== 'POST') return send(res, 405, { error: 'POST /backup asks for a backup' });
+      if (!authorised(req, options.token)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return send(res, 401, { error: 'this endpoint needs Authorization: Bearer <status token>' });
+      }
+      if (!options.requestBackup) return send(res, 404, { error: 'this member takes no backups' });
+      await options.requestBackup();
+      return send(res, 202, { requested: true });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'only GET (and POST /backup)' });
     switch (url.pathname) {
       case '/health':
         return send(res, state.health?.alive ? 200 : 503, { alive: state.health?.alive ?? false, ...brief() });

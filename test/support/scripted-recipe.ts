@@ -1,3 +1,4 @@
+import type { Manifest } from '../../backup/manifest.js';
 import type { BackupSource } from '../../backup/source.js';
 import { comparePositions, historyDiverged, positionSequence } from '../../recipes/mysql/gtid.js';
 import type { DataState, Recipe, RecipeHealth, RestoredData } from '../../recipes/recipe.js';
@@ -26,6 +27,8 @@ export class ScriptedRecipe implements Recipe {
   readonly port = 3306;
   readonly address = '127.0.0.1:3306';
   readonly prepareRestored = undefined;
+  readonly backupsFrom = 'replica-first' as const;
+  readonly backupOnStop = false;
   /** The application's pid the process fence is armed with. */
   pid: number | undefined = 4242;
   /** Whether `fence()` confirms the server turned read-only (a hung or dead server does not). */
@@ -73,6 +76,10 @@ export class ScriptedRecipe implements Recipe {
 
   comparePositions(a: string, b: string): number | null {
     return comparePositions(a, b);
+  }
+
+  backupPosition(manifest: Manifest): string {
+    return manifest.position?.gtid ?? '';
   }
 
   positionProgress(position: string): number {

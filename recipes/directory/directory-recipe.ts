@@ -1,0 +1,337 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { execa } from 'execa';
+import type { Manifest } from '../../backup/manifest.js';
+import type { BackupSource, SourceRun } from '../../backup/source.js';
+import { DirectorySource } from '../../backup/sources/directory.js';
+import { backupIdTime } from '../../backup/layout.js';
+import { PilotfishError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { isSameProcessAlive, processStartTime, signalGroup } from '../../common/process-identity.js';
+import { ChildKeeper } from '../../process/keeper.js';
+import type { DataState, Recipe, RecipeDeps, RecipeHealth, RestoreFn, RestoredData } from '../recipe.js';
+import { ChangeTracker } from './change-tracker.js';
+import type { DirectoryRecipeConfig } from './config.js';
+
+/** SIGTERM → SIGKILL bound when the lease is lost: the application must be gone well inside `ha.safetyMargin`. */
+const FENCE_GRACE_MS = 500;
+
+/**
+ * What the recipe remembers beside the directory (`<path>.pilotfish.json`, never inside it, so it
+ * is neither backed up nor seen by the application):
+ * - `position`: the backup the directory's content is, or descends from (a backup id; ids sort by time);
+ * - `dirty`: the application ran on the directory after that backup, so it may hold changes no
+ *   backup has; such a directory is moved aside, never replaced, when a newer backup is restored;
+ * - `app`: the application process this member started last, so a supervisor restarted after a
+ *   SIGKILL stops an application its predecessor left running before anything else touches the data.
+ */
+interface LocalState {
+  position: string;
+  dirty: boolean;
+  app?: { pid: number; startTime: string };
+}
+
+type Role = 'starting' | 'standby' | 'primary' | 'stopped';
+
+/**
+ * The directory recipe: any application that keeps its state in one directory becomes disposable.
+ * Exactly one member, the lease holder, runs the application over its copy of the directory; the
+ * others are standbys that keep their copy warm by restoring each new backup as it lands, so a
+ * takeover needs only the last increment. Positions are backup ids.
+ */
+export class DirectoryRecipe implements Recipe {
+  readonly name = 'directory';
+  readonly prepareRestored = undefined;
+  readonly backupsFrom = 'primary' as const;
+  readonly backupOnStop = true;
+  private readonly keeper: ChildKeeper;
+  private readonly tracker: ChangeTracker;
+  private readonly stateFile: string;
+  private role: Role = 'starting';
+  private following: string | null = null;
+  private local: LocalState;
+
+  constructor(private readonly deps: RecipeDeps<DirectoryRecipeConfig>) {
+    const { config, logger } = deps;
+    this.stateFile = join(dirname(config.path), `${basename(config.path)}.pilotfish.json`);
+    this.local = this.readState();
+    this.tracker = new ChangeTracker(config.path, { quietPeriodMs: config.quietPeriod, maxDelayMs: config.maxDelay }, logger);
+    const [file, ...args] = config.command as [string, ...string[]];
+    this.keeper = new ChildKeeper(
+      () => ({ name: 'application', file, args, env: { ...config.env, PILOTFISH_DATA_DIR: config.path } }),
+      {
+        backoff: { initialMs: 500, maxMs: 15_000, jitter: 0.2 },
+        stableAfterMs: 30_000,
+        stopGraceMs: config.stopTimeout,
+        onStart: (child) => this.recordApp(child.pid),
+      },
+      logger.child({ process: 'application' }),
+    );
+  }
+
+  static async create(deps: RecipeDeps<DirectoryRecipeConfig>): Promise<DirectoryRecipe> {
+    const { path } = deps.config;
+    if (existsSync(path) && !statSync(path).isDirectory()) {
+      throw new PilotfishError('CONFIG_INVALID', `recipe.directory.path: ${path} is not a directory; point it at the application's data directory (it is created when missing)`);
+    }
+    return new DirectoryRecipe(deps);
+  }
+
+  get port(): number {
+    return this.deps.config.port;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.deps.config.port}`;
+  }
+
+  get restarts(): number {
+    return this.keeper.restarts;
+  }
+
+  get pid(): number | undefined {
+    return this.keeper.current?.pid;
+  }
+
+  private readState(): LocalState {
+    try {
+      const parsed = JSON.parse(readFileSync(this.stateFile, 'utf8')) as Partial<LocalState>;
+      return { position: typeof parsed.position === 'string' ? parsed.position : '', dirty: parsed.dirty !== false, app: parsed.app };
+    } catch {
+      // No state: a directory with content of unknown origin counts as dirty, so it is never replaced.
+      return { position: '', dirty: true };
+    }
+  }
+
+  private writeState(change: Partial<LocalState>): void {
+    this.local = { ...this.local, ...change };
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const tmp = `${this.stateFile}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(this.local)}\n`, { mode: 0o600 });
+    renameSync(tmp, this.stateFile);
+  }
+
+  private recordApp(pid: number): void {
+    const startTime = processStartTime(pid);
+    if (startTime) this.writeState({ app: { pid, startTime }, dirty: true });
+  }
+
+  /** An application a previous incarnation of this supervisor started (and could not stop) is stopped first. */
+  private stopLeftoverApp(): void {
+    const app = this.local.app;
+    if (!app || !isSameProcessAlive(app.pid, app.startTime)) return;
+    this.deps.logger.warn({ pid: app.pid }, 'an application a previous supervisor started still runs on the directory; killing it');
+    signalGroup(app.pid, 'SIGKILL');
+  }
+
+  async inspectData(): Promise<DataState> {
+    const { path } = this.deps.config;
+    if (!existsSync(path)) return 'empty';
+    return readdirSync(path).some((e) => e !== 'lost+found') ? 'present' : 'empty';
+  }
+
+  async initialize(): Promise<void> {
+    mkdirSync(this.deps.config.path, { recursive: true });
+    this.writeState({ position: '', dirty: false });
+    this.deps.logger.info({ path: this.deps.config.path }, 'started the cluster with an empty directory');
+  }
+
+  async restore(restore: RestoreFn): Promise<RestoredData> {
+    const { path } = this.deps.config;
+    const staging = `${path}.restore-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(dirname(staging), { recursive: true });
+    try {
+      const restored = await restore(staging, AbortSignal.timeout(3_600_000));
+      if (existsSync(path)) {
+        if (readdirSync(path).some((e) => e !== 'lost+found')) {
+          throw new PilotfishError('RECIPE_FAILED', `data directory ${path} is no longer empty; leaving it as it is`);
+        }
+        rmSync(path, { recursive: true });
+      }
+      renameSync(staging, path);
+      this.writeState({ position: restored.position, dirty: false });
+      return restored;
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async setAside(): Promise<string> {
+    const { path } = this.deps.config;
+    const aside = `${path}.diverged-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+    renameSync(path, aside);
+    mkdirSync(path, { recursive: true });
+    this.writeState({ position: '', dirty: false });
+    return aside;
+  }
+
+  /** Members start as standbys: the application runs only on the lease holder. */
+  async start(): Promise<void> {
+    this.stopLeftoverApp();
+    mkdirSync(this.deps.config.path, { recursive: true });
+    this.role = 'standby';
+  }
+
+  async stop(): Promise<void> {
+    await this.stopApplication(this.deps.config.stopTimeout);
+    this.role = 'stopped';
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.keeper.signal(signal);
+  }
+
+  async health(): Promise<RecipeHealth> {
+    const running = this.keeper.current !== undefined;
+    const primary = this.role === 'primary';
+    return {
+      alive: primary ? running : this.role === 'standby',
+      writable: primary && running,
+      replicating: this.role === 'standby' && this.following !== null,
+      source: this.role === 'standby' ? this.following : null,
+      position: this.local.position,
+      lagSeconds: null,
+      replicationError: null,
+    };
+  }
+
+  async becomePrimary(): Promise<void> {
+    this.following = null;
+    this.role = 'primary';
+    if (this.keeper.current) return;
+    this.writeState({ dirty: true });
+    this.tracker.start();
+    this.keeper.start();
+    this.deps.logger.info({ path: this.deps.config.path, position: this.local.position }, 'application started on this member (primary)');
+  }
+
+  /** The dead-man switch is the process watchdog beside the supervisor; nothing to move here. */
+  async extendFence(): Promise<void> {}
+
+  async followPrimary(address: string): Promise<void> {
+    if (this.keeper.current) await this.stopApplication(this.deps.config.stopTimeout);
+    this.role = 'standby';
+    this.following = address;
+  }
+
+  /** Stops the application within {@link FENCE_GRACE_MS} (SIGTERM, then SIGKILL). */
+  async fence(): Promise<boolean> {
+    await this.stopApplication(FENCE_GRACE_MS);
+    if (this.role === 'primary') this.role = 'standby';
+    return true;
+  }
+
+  private async stopApplication(graceMs: number): Promise<void> {
+    this.tracker.stop();
+    const pid = this.keeper.current?.pid;
+    const exit = await this.keeper.stop(graceMs);
+    if (pid !== undefined) this.deps.logger.info({ pid, ...exit }, 'application stopped');
+  }
+
+  /**
+   * Brings the local copy to backup `latest` when it is newer: a standby after each backup, a new
+   * primary before its application starts. A copy that may hold changes of its own (`dirty`) is
+   * moved aside, never replaced.
+   */
+  async catchUp(latest: { id: string; position: string }, restore: RestoreFn): Promise<void> {
+    if (this.keeper.current) throw new PilotfishError('RECIPE_FAILED', 'the application runs here; a running primary does not restore backups');
+    if (this.comparePositions(latest.position, this.local.position) <= 0) return;
+    const { path } = this.deps.config;
+    if (this.local.dirty && (await this.inspectData()) === 'present') {
+      const aside = await this.setAside();
+      this.deps.logger.warn({ aside, backupId: latest.id }, 'moved a directory the application had changed aside before restoring a newer backup');
+    }
+    const staging = `${path}.restore-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    try {
+      const restored = await restore(staging, AbortSignal.timeout(3_600_000));
+      const old = `${path}.replaced-${process.pid}`;
+      if (existsSync(path)) renameSync(path, old);
+      renameSync(staging, path);
+      // The old copy was a clean restore of an older backup (dirty copies were moved aside above).
+      rmSync(old, { recursive: true, force: true });
+      this.writeState({ position: restored.position, dirty: false });
+      this.deps.logger.info({ backupId: latest.id }, 'local copy brought to the latest backup');
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** A backup of this member's directory finished: its id is the new position. */
+  backupTaken(latest: { position: string }): void {
+    this.writeState({ position: latest.position, dirty: this.keeper.current !== undefined });
+  }
+
+  backupSource(): BackupSource {
+    return new TrackedDirectorySource(this.deps.config, this.tracker, this.deps.logger);
+  }
+
+  async shouldBackUp(): Promise<boolean> {
+    return this.role === 'primary' && this.tracker.due();
+  }
+
+  comparePositions(a: string, b: string): number {
+    return a === b ? 0 : a < b ? -1 : 1;
+  }
+
+  positionProgress(position: string): number {
+    return (backupIdTime(position)?.getTime() ?? 0) / 1000;
+  }
+
+  historyDiverged(): boolean {
+    return false;
+  }
+
+  backupPosition(manifest: Manifest): string {
+    return manifest.id;
+  }
+
+  status(): Record<string, unknown> {
+    return { role: this.role, position: this.local.position, pendingChanges: this.tracker.pending, path: this.deps.config.path, pid: this.pid };
+  }
+}
+
+/** The directory as a backup source: the `preBackup` command first, then the stream; a failure leaves the changes pending. */
+export class TrackedDirectorySource implements BackupSource {
+  readonly kind = 'directory';
+  readonly recipe = 'directory';
+  readonly format = 'tar' as const;
+  private readonly inner: DirectorySource;
+
+  constructor(
+    private readonly config: DirectoryRecipeConfig,
+    private readonly tracker: ChangeTracker | undefined,
+    private readonly logger: Logger,
+  ) {
+    this.inner = new DirectorySource(config.path);
+  }
+
+  async open(options: { signal: AbortSignal; logger: Logger; output: Writable }): Promise<SourceRun> {
+    if (this.config.preBackup) {
+      const [file, ...args] = this.config.preBackup as [string, ...string[]];
+      const result = await execa(file, args, {
+        reject: false,
+        all: true,
+        stdin: 'ignore',
+        cancelSignal: options.signal,
+        timeout: this.config.preBackupTimeout,
+        env: { ...this.config.env, PILOTFISH_DATA_DIR: this.config.path },
+      });
+      if (result.exitCode !== 0) {
+        const tail = String(result.all ?? '').trim().split('\n').slice(-3).join(' | ');
+        throw new PilotfishError('BACKUP_FAILED', `recipe.directory.preBackup (${file}) failed (${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`})${tail ? `: ${tail}` : ''}`);
+      }
+      this.logger.debug({ file }, 'preBackup command finished');
+    }
+    const taken = this.tracker?.backupStarted();
+    const run = await this.inner.open(options);
+    run.result.catch(() => {
+      if (taken) this.tracker?.backupFailed(taken.pending);
+    });
+    return run;
+  }
+}

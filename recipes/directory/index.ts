@@ -1,0 +1,23 @@
+import type { RecipeModule } from '../recipe.js';
+import type { DirectoryRecipeConfig } from './config.js';
+import { DirectoryRecipe, TrackedDirectorySource } from './directory-recipe.js';
+import { silentLogger } from '../../common/logger.js';
+import { PilotfishError } from '../../common/errors.js';
+
+/** The directory recipe plug-in, as `recipes/registry.ts` loads it. */
+export const directoryRecipe: RecipeModule<DirectoryRecipeConfig> = {
+  name: 'directory',
+  create: (deps) => DirectoryRecipe.create(deps),
+  tools: (config) => ({
+    async backupSource() {
+      if (!config) throw new PilotfishError('CONFIG_INVALID', 'recipe.directory is missing: configure it, or back up any directory with --directory <path>');
+      return new TrackedDirectorySource(config, undefined, silentLogger());
+    },
+    prepareRestored: undefined,
+    async verifyRestored() {
+      return 'checksum and unpack ok';
+    },
+    comparePositions: (a, b) => (a === b ? 0 : a < b ? -1 : 1),
+    backupsFromPrimary: true,
+  }),
+};

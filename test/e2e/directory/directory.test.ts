@@ -1,0 +1,63 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { restoreBackup } from '../../../backup/restore.js';
+import { silentLogger } from '../../../common/logger.js';
+import { waitFor } from '../../support/wait.js';
+import { DirectoryCluster, TTL_MS } from './cluster.js';
+
+/** Every file of `before` is a prefix of the same file in `after`: nothing `before` held was lost. */
+function lostLines(before: Map<string, string[]>, after: Map<string, string[]>): number {
+  let lost = 0;
+  for (const [file, lines] of before) {
+    const now = after.get(file) ?? [];
+    lines.forEach((line, i) => {
+      if (now[i] !== line) lost++;
+    });
+  }
+  return lost;
+}
+
+let cluster: DirectoryCluster;
+beforeAll(async () => {
+  cluster = await DirectoryCluster.create(2);
+});
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+describe('directory recipe', () => {
+  test('DirectoryFailover_primaryAndAppSigkilled_standbyRestoresAndRunsTheAppWithEveryBackedUpLine', async () => {
+    for (const name of cluster.names) cluster.start(name);
+    const primary = await cluster.waitForPrimary(30_000);
+    const standby = cluster.names.find((n) => n !== primary)!;
+    // A few change-driven backups land, and the standby follows them.
+    const first = await waitFor('a backup with data', async () => {
+      const latest = await cluster.latest();
+      return latest && latest.rawBytes > 20_000 ? latest : null;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor('the standby holds the latest backup', async () => (await cluster.status(standby))?.recipe.position === first.id || (await cluster.status(standby))?.recipe.position! > first.id, { timeoutMs: 15_000 });
+    expect((await cluster.status(standby))?.recipe.role).toBe('standby');
+
+    const lastBackup = (await cluster.latest())!;
+    const killedAt = Date.now();
+    await cluster.killMember(primary);
+    const next = await cluster.waitForPrimary(TTL_MS + 10_000, [standby]);
+    const takeoverMs = Date.now() - killedAt;
+    console.log(`directory failover: application running on ${next} ${takeoverMs} ms after the kill`);
+    expect(next).toBe(standby);
+    expect(takeoverMs).toBeLessThan(TTL_MS + 3_000);
+
+    // Everything the last completed backup before the kill held is on the new primary.
+    const check = mkdtempSync(join(cluster.dir, 'check-'));
+    await restoreBackup({ store: cluster.store, prefix: '', cluster: 'dirs', id: lastBackup.id, targetDir: join(check, 'data'), logger: silentLogger() });
+    const backedUp = DirectoryCluster.lines(join(check, 'data'));
+    expect([...backedUp.values()].flat().length).toBeGreaterThan(10);
+    await waitFor('the new primary appends again', () => {
+      const now = DirectoryCluster.lines(cluster.member(standby).data);
+      return [...now.values()].flat().length > [...backedUp.values()].flat().length;
+    }, { timeoutMs: 10_000 });
+    expect(lostLines(backedUp, DirectoryCluster.lines(cluster.member(standby).data))).toBe(0);
+    expect(readdirSync(join(cluster.member(standby).data, 'logs')).length).toBeGreaterThan(0);
+  });
+});
