@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { restoreBackup } from '../../../backup/restore.js';
@@ -59,5 +59,54 @@ describe('directory recipe', () => {
     }, { timeoutMs: 10_000 });
     expect(lostLines(backedUp, DirectoryCluster.lines(cluster.member(standby).data))).toBe(0);
     expect(readdirSync(join(cluster.member(standby).data, 'logs')).length).toBeGreaterThan(0);
+
+    // The old primary comes back as a standby: its copy (which the application had changed) is
+    // moved aside, never overwritten, and it follows the new primary's backups.
+    cluster.start(primary);
+    await waitFor(`${primary} back as a standby`, async () => (await cluster.status(primary))?.recipe.role === 'standby', { timeoutMs: 30_000 });
+    const siblings = readdirSync(join(cluster.member(primary).data, '..'));
+    expect(siblings.some((name) => name.startsWith('data.diverged-'))).toBe(true);
+  });
+
+  test('DirectoryCleanStop_primarySigterm_finalBackupHoldsEveryLineTheAppWrote', async () => {
+    const primary = await cluster.waitForPrimary(30_000);
+    const standby = cluster.names.find((n) => n !== primary)!;
+    await cluster.supervisors.get(primary)!.stop(30_000);
+    // The stopped primary's application is gone and its last lines are in the final backup.
+    const written = DirectoryCluster.lines(cluster.member(primary).data);
+    expect(cluster.logs(primary)).toContain('final backup taken before the lease is released');
+    const next = await cluster.waitForPrimary(TTL_MS + 10_000, [standby]);
+    expect(next).toBe(standby);
+    expect(lostLines(written, DirectoryCluster.lines(cluster.member(standby).data))).toBe(0);
+    cluster.start(primary);
+    await waitFor(`${primary} back as a standby`, async () => (await cluster.status(primary))?.recipe.role === 'standby', { timeoutMs: 30_000 });
+  });
+
+  test('DirectoryWholeClusterLost_freshMembersRestoreTheLastBackupAndNeverStartEmpty', async () => {
+    await cluster.waitForPrimary(30_000);
+    for (const name of cluster.names) await cluster.killMember(name);
+    const last = (await cluster.latest())!;
+    for (const name of cluster.names) {
+      const { data } = cluster.member(name);
+      rmSync(data, { recursive: true, force: true });
+      rmSync(`${data}.pilotfish.json`, { force: true });
+    }
+    const check = mkdtempSync(join(cluster.dir, 'whole-'));
+    await restoreBackup({ store: cluster.store, prefix: '', cluster: 'dirs', id: last.id, targetDir: join(check, 'data'), logger: silentLogger() });
+    const backedUp = DirectoryCluster.lines(join(check, 'data'));
+    const logOffsets = new Map(cluster.names.map((n) => [n, cluster.logs(n).length]));
+    for (const name of cluster.names) cluster.start(name);
+    const primary = await cluster.waitForPrimary(30_000);
+    const now = DirectoryCluster.lines(cluster.member(primary).data);
+    expect(lostLines(backedUp, now)).toBe(0);
+    // The application carried the numbering on from the backup: it started on that data, not empty.
+    const backedUpMax = Math.max(...[...backedUp.values()].flat().map((l) => Number(l.split(' ')[0])));
+    const firstNew = Math.min(...[...now.values()].flat().map((l) => Number(l.split(' ')[0])).filter((n) => n > backedUpMax));
+    expect(firstNew).toBe(backedUpMax + 1);
+    for (const name of cluster.names) {
+      const since = cluster.logs(name).slice(logOffsets.get(name));
+      expect(since).not.toContain('started the cluster with an empty directory');
+      expect(since).toContain('no local data; restoring the latest backup');
+    }
   });
 });
