@@ -214,4 +214,29 @@ export interface RecipeModule<C = unknown> {
   readonly name: string;
   create(deps: RecipeDeps<C>): Promise<Recipe>;
   tools(config: C | undefined): RecipeTools;
+  /** How `pilotfish up <name>` lays out a local cluster of this recipe; absent when it cannot run locally. */
+  readonly local?: LocalRecipe;
+}
+
+/** One member of a local cluster (`pilotfish up`). */
+export interface LocalMember {
+  name: string;
+  /** 1 for the first member. */
+  index: number;
+  /** The port `up` chose for the member's application. */
+  port: number;
+  /** The member's own directory under the state directory. */
+  memberDir: string;
+}
+
+/** What `pilotfish up` needs from a recipe. */
+export interface LocalRecipe {
+  /** Member names are `<memberPrefix>-1`, `<memberPrefix>-2`, … */
+  readonly memberPrefix: string;
+  /** Secrets `up` generates once with random values (besides the status token). */
+  readonly secrets: readonly string[];
+  /** The member's `recipe.<name>` section; `options` are the `up` flags (`replicationMode`, `command`, …). */
+  section(member: LocalMember, options: Readonly<Record<string, unknown>>): Record<string, unknown>;
+  /** Lines `up` prints once a primary is in place. */
+  connectionLines(primary: LocalMember, others: readonly LocalMember[], secret: (name: string) => string): string[];
 }

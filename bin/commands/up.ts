@@ -5,7 +5,10 @@ import { createLogger } from '../../common/logger.js';
 import { createCoordinator } from '../../coordination/factory.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { LocalCluster } from '../../supervisor/local/local-cluster.js';
-import { ensureSecrets, loadOrCreateLayout, readLocalSecret, writeLocalConfigs } from '../../supervisor/local/local-layout.js';
+import { parseCommandString } from 'execa';
+import type { LocalRecipe } from '../../recipes/recipe.js';
+import { loadRecipe } from '../../recipes/registry.js';
+import { ensureSecrets, loadOrCreateLayout, localMember, localSecrets, readLocalSecret, writeLocalConfigs, type LocalLayout } from '../../supervisor/local/local-layout.js';
 import { freeLoopbackPort } from '../../supervisor/local/free-port.js';
 import { ensureSchedulerLayout, LocalScheduler, writeMemberTemplate } from '../../supervisor/local/local-scheduler.js';
 import { watchParent } from '../../supervisor/local/parent-watch.js';
@@ -13,11 +16,12 @@ import { watchParent } from '../../supervisor/local/parent-watch.js';
 const say = (line: string) => process.stderr.write(`pilotfish up: ${line}\n`);
 
 /**
- * `pilotfish up mysql [--members 3] [--dir .pilotfish]`: a whole local cluster on this machine —
- * etcd, the filesystem object store and N supervised MariaDB members on 127.0.0.1 — with all state
- * under one directory. Running it again on the same directory resumes the same cluster.
- * `--scheduler` runs the members as the job `compose/scheduler/mysql.hcl` on pilotfish's own
- * scheduler instead: a local server and `--nodes` agents (racks r1, r2, r3, r1, …).
+ * `pilotfish up <recipe> [--members 3] [--dir .pilotfish]`: a whole local cluster on this machine —
+ * etcd, the filesystem object store and N supervised members on 127.0.0.1 — with all state under
+ * one directory. Running it again on the same directory resumes the same cluster. `up mysql` runs
+ * MariaDB members; `up directory --command '<app and args>'` runs any application over a directory.
+ * `up mysql --scheduler` runs the members as the job `compose/scheduler/mysql.hcl` on pilotfish's
+ * own scheduler instead: a local server and `--nodes` agents (racks r1, r2, r3, r1, …).
  * Either way it stops the cluster on SIGINT or SIGTERM and when the process that started it dies.
  */
 export function registerUpCommand(program: Command): void {
@@ -28,11 +32,13 @@ export function registerUpCommand(program: Command): void {
     .option('--members <n>', 'number of members', '3')
     .option('--dir <dir>', 'state directory', '.pilotfish')
     .option('--timeout <seconds>', 'how long to wait for a primary', '180')
-    .option('--replication-mode <mode>', 'async or semisync (zero loss)', 'async')
-    .option('--scheduler', "run the members as a job of pilotfish's scheduler (a local server and agents)")
+    .option('--replication-mode <mode>', 'mysql: async or semisync (zero loss)', 'async')
+    .option('--command <app and args>', "directory: the application to run over each member's directory, e.g. 'python3 -m http.server'")
+    .option('--scheduler', "mysql: run the members as a job of pilotfish's scheduler (a local server and agents)")
     .option('--nodes <n>', 'with --scheduler: number of agents, racks r1-r3 in turn', '3')
     .action(async (recipe: string, options: UpOptions) => {
-      if (recipe !== 'mysql') throw new PilotfishError('CONFIG_INVALID', `recipe: ${recipe} is not available; use mysql`);
+      const module = await loadRecipe(recipe);
+      if (!module.local) throw new PilotfishError('CONFIG_INVALID', `recipe: ${recipe} cannot run locally with up`);
       const count = Number(options.members);
       if (!Number.isInteger(count) || count < 1 || count > 9) {
         throw new PilotfishError('CONFIG_INVALID', `--members: must be a whole number from 1 to 9 (got ${options.members})`);
@@ -42,18 +48,22 @@ export function registerUpCommand(program: Command): void {
       }
       const dir = resolve(options.dir);
       const logger = createLogger({ level: process.env.PILOTFISH_LOG_LEVEL ?? 'warn', base: { component: 'up' } });
-      if (options.scheduler) return upWithScheduler(dir, options, logger);
-      const layout = await loadOrCreateLayout(dir, count, freeLoopbackPort);
-      ensureSecrets(dir);
-      const files = writeLocalConfigs(layout, {}, { replicationMode: options.replicationMode });
+      if (options.scheduler) {
+        if (recipe !== 'mysql') throw new PilotfishError('CONFIG_INVALID', `--scheduler: only the mysql job is defined for the local scheduler (compose/scheduler/mysql.hcl)`);
+        return upWithScheduler(dir, options, module.local, logger);
+      }
+      const choice = { name: recipe, local: module.local, options: recipeOptions(options) };
+      const layout = await loadOrCreateLayout(dir, count, freeLoopbackPort, choice);
+      ensureSecrets(dir, localSecrets(module.local));
+      const files = writeLocalConfigs(layout, {}, choice);
       const cluster = new LocalCluster({ ...layout, members: layout.members.slice(0, count) }, files.members.slice(0, count), logger);
       const stopped = stopRequest();
       say(`starting etcd and ${count} member(s); state in ${dir}, logs in ${dir}/logs`);
       await cluster.start();
       const primary = await Promise.race([waitForPrimary(files.cluster, Number(options.timeout) * 1000), stopped.then(() => null)]);
-      printConnections(dir, primary, layout.members.slice(0, count), files.cluster);
+      printConnections(dir, primary, { ...layout, members: layout.members.slice(0, count) }, module.local, files.cluster);
       const reason = await stopped;
-      say(`${reason}: stopping members (each shuts its database down cleanly), then etcd`);
+      say(`${reason}: stopping members (each stops its application cleanly), then etcd`);
       await cluster.stop();
       say('stopped');
     });
@@ -64,6 +74,7 @@ interface UpOptions {
   dir: string;
   timeout: string;
   replicationMode: string;
+  command?: string;
   scheduler?: boolean;
   nodes: string;
 }
@@ -88,11 +99,20 @@ function stopRequest(): Promise<StopReason> {
   });
 }
 
+/** The `up` flags a recipe's local layout reads. */
+function recipeOptions(options: UpOptions): Record<string, unknown> {
+  return {
+    replicationMode: options.replicationMode,
+    ...(options.command !== undefined ? { command: parseCommandString(options.command) } : {}),
+  };
+}
+
 /** The connection lines both modes print once a primary is registered. */
 function printConnections(
   dir: string,
   primary: string | null,
-  members: { name: string; port: number }[],
+  layout: LocalLayout,
+  local: LocalRecipe,
   clusterFile: string,
   stopHint = 'Ctrl-C stops the cluster; run the same command again to resume it with its data.',
 ): void {
@@ -100,12 +120,12 @@ function printConnections(
     say('no primary yet; see the logs');
     return;
   }
-  const password = readLocalSecret(dir, 'app-password');
-  const others = members.filter((m) => `127.0.0.1:${m.port}` !== primary);
+  const members = layout.members.map((m) => localMember(layout, m));
+  const first = members.find((m) => `127.0.0.1:${m.port}` === primary) ?? members[0]!;
+  const others = members.filter((m) => m !== first);
   process.stdout.write(
     [
-      `primary: mysql://app:${password}@${primary}/app`,
-      ...others.map((m) => `replica ${m.name}: mysql://app:${password}@127.0.0.1:${m.port}/app`),
+      ...local.connectionLines(first, others, (name) => readLocalSecret(dir, name)),
       `status: pilotfish status -c ${clusterFile}`,
       stopHint,
       '',
@@ -119,15 +139,16 @@ function printConnections(
  * the end of the parent) stops the job (every supervisor shuts down cleanly), the agents, the
  * server, then etcd.
  */
-async function upWithScheduler(dir: string, options: UpOptions, logger: ReturnType<typeof createLogger>): Promise<void> {
+async function upWithScheduler(dir: string, options: UpOptions, local: LocalRecipe, logger: ReturnType<typeof createLogger>): Promise<void> {
   const nodes = Number(options.nodes);
   if (!Number.isInteger(nodes) || nodes < 3 || nodes > 9) {
     throw new PilotfishError('CONFIG_INVALID', `--nodes: must be a whole number from 3 to 9 (got ${options.nodes}); the job places one member per rack r1-r3`);
   }
-  const layout = await loadOrCreateLayout(dir, 0, freeLoopbackPort);
+  const choice = { name: 'mysql', local, options: recipeOptions(options) };
+  const layout = await loadOrCreateLayout(dir, 0, freeLoopbackPort, choice);
   const sched = await ensureSchedulerLayout(layout, 3);
-  ensureSecrets(dir);
-  const files = writeLocalConfigs({ ...layout, members: [] });
+  ensureSecrets(dir, localSecrets(local));
+  const files = writeLocalConfigs({ ...layout, members: [] }, {}, choice);
   const template = writeMemberTemplate(layout, files.cluster, { replicationMode: options.replicationMode });
   const etcd = new LocalCluster({ ...layout, members: [] }, [], logger);
   const scheduler = new LocalScheduler(layout, sched, nodes, logger);
@@ -139,10 +160,10 @@ async function upWithScheduler(dir: string, options: UpOptions, logger: ReturnTy
     await scheduler.runMysqlJob(template, sched);
     say(`job mysql submitted; scheduler API http://${scheduler.address} (token in ${dir}/secrets/scheduler-token)`);
     const primary = await Promise.race([waitForPrimary(files.cluster, Number(options.timeout) * 1000), stopped.then(() => null)]);
-    const members = [0, 1, 2].map((i) => ({ name: `db-${i + 1}`, port: sched.mysqlPortBase + i }));
+    const members = [0, 1, 2].map((i) => ({ name: `db-${i + 1}`, port: sched.mysqlPortBase + i, statusPort: 0, serverId: i + 1 }));
     // A new run registers the job again: each new allocation resumes the data of the last stopped
     // allocation of its name (sticky/migrate ephemeral disk), on the same node.
-    printConnections(dir, primary, members, files.cluster, 'Ctrl-C stops the cluster; a new run resumes every member with its data.');
+    printConnections(dir, primary, { ...layout, members }, local, files.cluster, 'Ctrl-C stops the cluster; a new run resumes every member with its data.');
     const reason = await stopped;
     say(`${reason}: stopping the job (each member shuts its database down cleanly), the agents, the server, then etcd`);
   } finally {

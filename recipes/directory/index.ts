@@ -1,6 +1,7 @@
 import type { RecipeModule } from '../recipe.js';
 import type { DirectoryRecipeConfig } from './config.js';
 import { DirectoryRecipe, TrackedDirectorySource } from './directory-recipe.js';
+import { directoryLocal } from './local.js';
 import { silentLogger } from '../../common/logger.js';
 import { PilotfishError } from '../../common/errors.js';
 
@@ -8,6 +9,7 @@ import { PilotfishError } from '../../common/errors.js';
 export const directoryRecipe: RecipeModule<DirectoryRecipeConfig> = {
   name: 'directory',
   create: (deps) => DirectoryRecipe.create(deps),
+  local: directoryLocal,
   tools: (config) => ({
     async backupSource() {
       if (!config) throw new PilotfishError('CONFIG_INVALID', 'recipe.directory is missing: configure it, or back up any directory with --directory <path>');

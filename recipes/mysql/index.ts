@@ -10,11 +10,13 @@ import { mysqlRestorePrepare } from './backup/prepare.js';
 import type { MysqlRecipeConfig } from './config.js';
 import { comparePositions } from './gtid.js';
 import { MysqlRecipe } from './mysql-recipe.js';
+import { mysqlLocal } from './local.js';
 
 /** The MySQL/MariaDB recipe plug-in, as `recipes/registry.ts` loads it. */
 export const mysqlRecipe: RecipeModule<MysqlRecipeConfig> = {
   name: 'mysql',
   create: (deps) => MysqlRecipe.create(deps),
+  local: mysqlLocal,
   tools: (config) => mysqlTools(config),
 };
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { MysqlRecipeConfig } from './config.js';
@@ -49,14 +48,7 @@ export function mysqlPaths(config: MysqlRecipeConfig): MysqlPaths {
   };
 }
 
-/** Writes a file only its owner can read (0600) — the mode is set before any content is written. */
-export function writePrivateFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  rmSync(path, { force: true });
-  writeFileSync(path, '', { mode: 0o600 });
-  chmodSync(path, 0o600);
-  writeFileSync(path, content, { mode: 0o600 });
-}
+export { writePrivateFile } from '../../common/private-file.js';
 
 /**
  * The server's option file. The server starts read-only (only the lease holder turns writable),

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writePrivateFile } from '../../recipes/mysql/option-files.js';
+import { PilotfishError } from '../../common/errors.js';
+import { writePrivateFile } from '../../common/private-file.js';
+import type { LocalMember, LocalRecipe } from '../../recipes/recipe.js';
 
 /**
  * The state directory of `pilotfish up`: ports chosen on the first run and kept in `up.json` (so a
@@ -13,34 +15,51 @@ import { writePrivateFile } from '../../recipes/mysql/option-files.js';
 export interface LocalLayout {
   dir: string;
   cluster: string;
+  /** The recipe this state directory runs (one per directory). */
+  recipe?: string;
   etcd: { clientPort: number; peerPort: number };
+  /** `serverId` is the member's number (1, 2, …), which the MySQL recipe also uses as its server id. */
   members: { name: string; port: number; statusPort: number; serverId: number }[];
 }
 
-/** Secrets `up` generates once: the five database roles and the status API token. */
-export const LOCAL_SECRETS = ['root-password', 'app-password', 'replication-password', 'backup-password', 'monitor-password', 'status-token'];
+/** The secrets `up` generates for `recipe`: its own and the status API token. */
+export function localSecrets(recipe: Pick<LocalRecipe, 'secrets'>): string[] {
+  return [...recipe.secrets, 'status-token'];
+}
 
-/** Loads `up.json`, or creates it (and adds members up to `count`) with ports from `freePort`. */
-export async function loadOrCreateLayout(dir: string, count: number, freePort: () => Promise<number>): Promise<LocalLayout> {
+/**
+ * Loads `up.json`, or creates it (and adds members up to `count`, named `<prefix>-<n>`) with ports
+ * from `freePort`. A directory that holds another recipe's cluster is refused.
+ */
+export async function loadOrCreateLayout(
+  dir: string,
+  count: number,
+  freePort: () => Promise<number>,
+  recipe: { name: string; local: Pick<LocalRecipe, 'memberPrefix'> },
+): Promise<LocalLayout> {
   const file = join(dir, 'up.json');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const layout: LocalLayout = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as LocalLayout)
-    : { dir, cluster: 'local', etcd: { clientPort: await freePort(), peerPort: await freePort() }, members: [] };
+    : { dir, cluster: 'local', recipe: recipe.name, etcd: { clientPort: await freePort(), peerPort: await freePort() }, members: [] };
   layout.dir = dir;
+  layout.recipe ??= 'mysql';
+  if (layout.recipe !== recipe.name) {
+    throw new PilotfishError('CONFIG_INVALID', `--dir: ${dir} holds a local ${layout.recipe} cluster; use another --dir for ${recipe.name}`);
+  }
   while (layout.members.length < count) {
     const n = layout.members.length + 1;
-    layout.members.push({ name: `db-${n}`, port: await freePort(), statusPort: await freePort(), serverId: n });
+    layout.members.push({ name: `${recipe.local.memberPrefix}-${n}`, port: await freePort(), statusPort: await freePort(), serverId: n });
   }
   writeFileSync(file, `${JSON.stringify({ ...layout, dir: undefined }, null, 2)}\n`);
   return layout;
 }
 
-/** Creates every missing secret with a random value; existing ones are never changed. */
-export function ensureSecrets(dir: string): string {
+/** Creates every missing secret of `names` with a random value; existing ones are never changed. */
+export function ensureSecrets(dir: string, names: readonly string[]): string {
   const secretsDir = join(dir, 'secrets');
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
-  for (const name of LOCAL_SECRETS) {
+  for (const name of names) {
     const path = join(secretsDir, name);
     if (!existsSync(path)) writePrivateFile(path, randomBytes(18).toString('base64url'));
   }
@@ -64,29 +83,41 @@ function common(layout: LocalLayout): Record<string, unknown> {
   };
 }
 
+/** The recipe a local cluster runs: its name, its `up` layout, and the `up` flags it takes. */
+export interface LocalRecipeChoice {
+  name: string;
+  local: LocalRecipe;
+  options?: Readonly<Record<string, unknown>>;
+}
+
+/** A layout member as the recipe sees it. */
+export function localMember(layout: LocalLayout, m: LocalLayout['members'][number]): LocalMember {
+  return { name: m.name, index: m.serverId, port: m.port, memberDir: join(layout.dir, 'members', m.name) };
+}
+
 /**
- * Writes `<dir>/pilotfish.yaml` (the cluster: what `status`, `backup` and `switchover` read) and
- * `<dir>/members/<name>/pilotfish.yaml` for each member's supervisor; `overrides` replaces top-level
- * sections of both (e.g. another coordinator), `mysql` adds `recipe.mysql` settings to every member
- * (e.g. `replicationMode`). Returns their paths.
+ * Writes `<dir>/pilotfish.yaml` (the cluster: what `status`, `backup` and `switchover` read; it
+ * names the recipe with its defaults) and `<dir>/members/<name>/pilotfish.yaml` for each member's
+ * supervisor, whose `recipe.<name>` section the recipe's `up` layout fills; `overrides` replaces
+ * top-level sections of both (e.g. another coordinator). Returns their paths.
  */
 export function writeLocalConfigs(
   layout: LocalLayout,
-  overrides: Record<string, unknown> = {},
-  mysql: Record<string, unknown> = {},
+  overrides: Record<string, unknown>,
+  recipe: LocalRecipeChoice,
 ): { cluster: string; members: string[] } {
   const clusterFile = join(layout.dir, 'pilotfish.yaml');
   const shared = { ...common(layout), ...overrides };
   writeFileSync(clusterFile, `# written by pilotfish up; the cluster as a whole\n${stringify(shared)}`);
   const members = layout.members.map((m) => {
-    const memberDir = join(layout.dir, 'members', m.name);
-    mkdirSync(memberDir, { recursive: true, mode: 0o700 });
-    const file = join(memberDir, 'pilotfish.yaml');
+    const member = localMember(layout, m);
+    mkdirSync(member.memberDir, { recursive: true, mode: 0o700 });
+    const file = join(member.memberDir, 'pilotfish.yaml');
     const config = {
       ...shared,
       member: { name: m.name, host: '127.0.0.1' },
       status: { listen: `127.0.0.1:${m.statusPort}` },
-      recipe: { mysql: { port: m.port, serverId: m.serverId, dataDir: join(memberDir, 'data'), bufferPool: '64M', ...mysql } },
+      recipe: { [recipe.name]: recipe.local.section(member, recipe.options ?? {}) },
     };
     writeFileSync(file, `# written by pilotfish up; the supervisor of ${m.name}\n${stringify(config)}`);
     return file;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { writePrivateFile } from '../../recipes/mysql/option-files.js';
+import { writePrivateFile } from '../../common/private-file.js';
 import { ApiClient } from '../../scheduler/api/client.js';
 import type { ChildKeeper } from '../../process/keeper.js';
 import { freeLoopbackPort, freeLoopbackPortRange } from './free-port.js';

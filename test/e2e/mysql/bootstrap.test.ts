@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_SECRETS } from '../../../supervisor/local/local-layout.js';
+import { mysqlLocal } from '../../../recipes/mysql/local.js';
+import { localSecrets } from '../../../supervisor/local/local-layout.js';
 import { waitFor } from '../../support/wait.js';
 import { TestCluster } from './cluster.js';
 
@@ -115,7 +116,7 @@ describe('MySQL cluster bootstrap', () => {
   });
 
   it('Secrets_neverInProcessArgumentsOrLogs', async () => {
-    const secrets = LOCAL_SECRETS.map((name) => cluster.secret(name));
+    const secrets = localSecrets(mysqlLocal).map((name) => cluster.secret(name));
     const ps = (await execa('ps', ['-eww', '-o', 'args='])).stdout;
     const logs = cluster.allLogText();
     for (const secret of secrets) {

@@ -6,7 +6,8 @@ import { silentLogger } from '../../../common/logger.js';
 import { loadPilotfishConfig } from '../../../supervisor/config.js';
 import type { Coordinator } from '../../../coordination/coordinator.js';
 import { createCoordinator } from '../../../coordination/factory.js';
-import { ensureSecrets, loadOrCreateLayout, readLocalSecret, writeLocalConfigs, type LocalLayout } from '../../../supervisor/local/local-layout.js';
+import { mysqlLocal } from '../../../recipes/mysql/local.js';
+import { ensureSecrets, loadOrCreateLayout, localSecrets, readLocalSecret, writeLocalConfigs, type LocalLayout } from '../../../supervisor/local/local-layout.js';
 import { startEtcd, type EtcdHandle } from '../../support/etcd.js';
 import { pilotfishBin } from '../../support/paths.js';
 import { freePort } from '../../support/ports.js';
@@ -46,11 +47,12 @@ export class TestCluster {
     const tmp = tempDir('pf-e2e-');
     const overrides = options.overrides ?? {};
     const etcd = overrides.coordinator ? null : await startEtcd();
-    const layout = await loadOrCreateLayout(tmp.path, members, freePort);
+    const recipe = { name: 'mysql', local: mysqlLocal };
+    const layout = await loadOrCreateLayout(tmp.path, members, freePort, recipe);
     if (etcd) layout.etcd.clientPort = Number(new URL(etcd.endpoint).port);
-    ensureSecrets(tmp.path);
+    ensureSecrets(tmp.path, localSecrets(mysqlLocal));
     mkdirSync(join(tmp.path, 'logs'), { recursive: true });
-    const configs = writeLocalConfigs(layout, overrides);
+    const configs = writeLocalConfigs(layout, overrides, recipe);
     const env: Record<string, string> = { ...(etcd ? FAST_ENV : { PILOTFISH_HA__LOOP_WAIT: '500ms' }), ...options.env };
     // PILOTFISH_E2E_REPLICATION_MODE=semisync runs the same scenarios with semi-synchronous replication.
     if (process.env.PILOTFISH_E2E_REPLICATION_MODE) env.PILOTFISH_RECIPE__MYSQL__REPLICATION_MODE = process.env.PILOTFISH_E2E_REPLICATION_MODE;
