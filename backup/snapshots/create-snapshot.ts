@@ -144,7 +144,10 @@ export async function createSnapshot(options: CreateSnapshotOptions): Promise<Ma
     let rawBytes = 0;
     let skippedChunks = 0;
     let skippedBytes = 0;
+    let filesRead = 0;
+    let filesSkipped = 0;
     const read = async (walk: WalkEntry): Promise<FileEntry | null> => {
+      filesRead++;
       const result = await readFileConsistently({ ...walk, first: walk.stat, retries, logger, signal: options.signal, onChunk: (chunk) => chunks.add(chunk) });
       return result ? fileEntry({ ...walk, stat: result.stat }, result.chunks) : null;
     };
@@ -171,6 +174,7 @@ export async function createSnapshot(options: CreateSnapshotOptions): Promise<Ma
       const current = await lstat(walk.abs, { bigint: true }).catch(() => null);
       if (current && sameFileState(current, walk.stat)) {
         const entry = entries[at] as FileEntry;
+        filesSkipped++;
         skippedChunks += entry.chunks.length;
         skippedBytes += entry.size;
         continue;
@@ -238,7 +242,7 @@ export async function createSnapshot(options: CreateSnapshotOptions): Promise<Ma
       signal: options.signal,
     });
     logger.info(
-      { rawBytes, storedBytes: manifest.storedBytes, files: manifest.files, chunksNew: manifest.chunksNew, chunksReused: manifest.chunksReused, parent: manifest.parent ?? null },
+      { rawBytes, storedBytes: manifest.storedBytes, files: manifest.files, filesRead, filesSkipped, chunksNew: manifest.chunksNew, chunksReused: manifest.chunksReused, parent: manifest.parent ?? null },
       'snapshot finished',
     );
     return manifest;
