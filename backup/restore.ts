@@ -46,6 +46,8 @@ export interface RestoreResult {
   targetDir: string;
   /** Where the previous contents of the target were moved (with `force`), else `null`. */
   previousDir: string | null;
+  /** Snapshots restored with `reuseTarget`: files copied from the old target instead of downloaded. */
+  reusedFiles?: number;
 }
 
 /** Re-reads the stored object end to end; used to tell corruption apart from other failures. */

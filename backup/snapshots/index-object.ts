@@ -7,7 +7,12 @@ import type { Manifest } from '../manifest.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { UnsealError, seal, unseal } from './sealed-object.js';
 import { type SnapshotIndex, parseSnapshotIndex } from './snapshot-index.js';
-import type { SnapshotKeys } from './snapshot-keys.js';
+import { type SnapshotKeys, snapshotKeys } from './snapshot-keys.js';
+
+/** The keys that open a snapshot's objects: the given ones when it is encrypted, none when it is plain. */
+export function keysFor(manifest: Manifest, given: SnapshotKeys): SnapshotKeys {
+  return manifest.encryption ? given : snapshotKeys();
+}
 
 /** Largest index a restore will decompress: about five million entries. */
 const MAX_INDEX_BYTES = 1 << 30;
@@ -29,15 +34,17 @@ export async function putIndex(
 /**
  * Reads and checks the index a snapshot manifest names: SHA-256 against the manifest, then
  * decryption and decompression. Errors: BACKUP_CHECKSUM_MISMATCH (missing, damaged or not an
- * index), BACKUP_DECRYPT_FAILED (encrypted and no key, or another key).
+ * index), BACKUP_DECRYPT_FAILED (encrypted and no key, or another key). A plain snapshot is read
+ * as plain whatever key is given, so one key configured for a cluster reads both kinds.
  */
 export async function getIndex(
   store: ObjectStore,
   prefix: string,
   manifest: Manifest,
-  keys: SnapshotKeys,
+  given: SnapshotKeys,
   signal?: AbortSignal,
 ): Promise<SnapshotIndex> {
+  const keys = keysFor(manifest, given);
   if (manifest.encryption && !keys.sealKey) {
     throw new PilotfishError(
       'BACKUP_DECRYPT_FAILED',

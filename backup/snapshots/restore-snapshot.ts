@@ -9,11 +9,12 @@ import type { Manifest } from '../manifest.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import type { RestorePrepare, RestoreResult } from '../restore.js';
 import { swapIntoPlace, targetState } from '../restore-target.js';
-import { getIndex } from './index-object.js';
+import { getIndex, keysFor } from './index-object.js';
 import { chunkKey } from './layout.js';
 import { UnsealError, unseal } from './sealed-object.js';
-import type { ChunkRef, IndexEntry } from './snapshot-index.js';
+import type { ChunkRef, FileEntry, IndexEntry } from './snapshot-index.js';
 import { type SnapshotKeys, chunkId, snapshotKeys } from './snapshot-keys.js';
+import { copyIfSame } from './warm-copy.js';
 import { loadZstd } from './zstd-wasm.js';
 
 export interface RestoreSnapshotOptions {
@@ -29,6 +30,12 @@ export interface RestoreSnapshotOptions {
   encryption?: EncryptionKey;
   /** The recipe's step on the restored copy, run in the scratch directory before the rename. */
   prepare?: RestorePrepare;
+  /**
+   * Treat the occupied target as a warm copy: files whose size and mtime match are copied from it
+   * (and proven by their chunk ids) instead of downloaded. Needs `force`; the old target is still
+   * moved aside, never changed.
+   */
+  reuseTarget?: boolean;
   /** Chunk downloads at once; default 4. */
   concurrency?: number;
   logger: Logger;
@@ -92,8 +99,8 @@ async function* fetchAhead(refs: Iterable<ChunkRef>, concurrency: number, fetch:
   }
 }
 
-function* chunkRefs(entries: readonly IndexEntry[]): Generator<ChunkRef> {
-  for (const entry of entries) if (entry.type === 'file') yield* entry.chunks;
+function* chunkRefs(files: readonly FileEntry[]): Generator<ChunkRef> {
+  for (const file of files) yield* file.chunks;
 }
 
 /** Reads one chunk and proves it is the chunk its id names (id recomputed from the plaintext). */
@@ -120,30 +127,46 @@ async function fetchChunk(options: RestoreSnapshotOptions, manifest: Manifest, k
 
 const seconds = (ns: string) => Number(BigInt(ns)) / 1e9;
 
-/** Writes every entry into `dir`, then applies metadata, directories last (deepest first). */
-async function writeTree(options: RestoreSnapshotOptions, manifest: Manifest, keys: SnapshotKeys, entries: readonly IndexEntry[], dir: string, signal: AbortSignal) {
-  const pathOf = (path: string) => (path === '.' ? dir : join(dir, ...path.split('/')));
-  const chunks = fetchAhead(chunkRefs(entries), options.concurrency ?? 4, (ref) => fetchChunk(options, manifest, keys, ref, signal));
-  let bytes = 0;
+/**
+ * Writes every entry into `dir`: directories, links and files a warm copy already holds first,
+ * then the remaining files from downloaded chunks; then metadata, deepest entries first.
+ * Returns how many files came from the warm copy.
+ */
+async function writeTree(
+  options: RestoreSnapshotOptions,
+  manifest: Manifest,
+  keys: SnapshotKeys,
+  entries: readonly IndexEntry[],
+  dir: string,
+  warmDir: string | null,
+  signal: AbortSignal,
+): Promise<number> {
+  const under = (root: string, path: string) => (path === '.' ? root : join(root, ...path.split('/')));
+  const pathOf = (path: string) => under(dir, path);
+  const download: FileEntry[] = [];
   for (const entry of entries) {
     signal.throwIfAborted();
     const path = pathOf(entry.path);
     if (entry.type === 'dir') {
       if (entry.path !== '.') await mkdir(path, { mode: 0o700 });
     } else if (entry.type === 'symlink') await symlink(entry.target, path);
-    else {
-      const handle = await open(path, 'wx', 0o600);
-      try {
-        for (let i = 0; i < entry.chunks.length; i++) {
-          const next = await chunks.next();
-          if (next.done) throw new PilotfishError('INTERNAL', 'chunk stream ended early');
-          await handle.write(next.value);
-          bytes += next.value.length;
-          options.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.rawBytes });
-        }
-      } finally {
-        await handle.close();
+    else if (!warmDir || !(await copyIfSame(under(warmDir, entry.path), path, entry, keys))) download.push(entry);
+  }
+  const chunks = fetchAhead(chunkRefs(download), options.concurrency ?? 4, (ref) => fetchChunk(options, manifest, keys, ref, signal));
+  let bytes = 0;
+  for (const entry of download) {
+    signal.throwIfAborted();
+    const handle = await open(pathOf(entry.path), 'wx', 0o600);
+    try {
+      for (let i = 0; i < entry.chunks.length; i++) {
+        const next = await chunks.next();
+        if (next.done) throw new PilotfishError('INTERNAL', 'chunk stream ended early');
+        await handle.write(next.value);
+        bytes += next.value.length;
+        options.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.rawBytes });
       }
+    } finally {
+      await handle.close();
     }
   }
   const asRoot = process.getuid?.() === 0;
@@ -159,6 +182,7 @@ async function writeTree(options: RestoreSnapshotOptions, manifest: Manifest, ke
     await chmod(path, entry.mode);
     await utimes(path, seconds(entry.mtimeNs), seconds(entry.mtimeNs));
   }
+  return entries.filter((entry) => entry.type === 'file').length - download.length;
 }
 
 /**
@@ -166,11 +190,15 @@ async function writeTree(options: RestoreSnapshotOptions, manifest: Manifest, ke
  * outside the target, write every file from verified chunks into a scratch directory next to the
  * target, apply modes, times (and owners when running as root), run the recipe's prepare step,
  * then rename into place. The target is only touched by the final renames; any failure removes
- * the scratch directory and nothing else. Errors: BACKUP_NOT_FOUND, RESTORE_TARGET_NOT_EMPTY,
+ * the scratch directory and nothing else. With `reuseTarget`, files the old target already holds
+ * are copied from it rather than downloaded. Errors: BACKUP_NOT_FOUND, RESTORE_TARGET_NOT_EMPTY,
  * BACKUP_CHECKSUM_MISMATCH (naming the backup and chunk), BACKUP_DECRYPT_FAILED, RESTORE_FAILED.
  */
 export async function restoreSnapshot(options: RestoreSnapshotOptions): Promise<RestoreResult> {
   const target = resolve(options.targetDir);
+  if (options.reuseTarget && !options.force) {
+    throw new PilotfishError('CONFIG_INVALID', 'restoreSnapshot: reuseTarget needs force, since the old target is moved aside');
+  }
   const catalog = new Catalog(options.store, options.prefix, options.cluster, options.logger);
   const manifest = await catalog.get(options.id, options.signal);
   if (!manifest) {
@@ -183,7 +211,7 @@ export async function restoreSnapshot(options: RestoreSnapshotOptions): Promise<
   if ((await targetState(target)) === 'occupied' && !options.force) {
     throw new PilotfishError('RESTORE_TARGET_NOT_EMPTY', `restore target ${target} is not empty; pass --force to move it aside`);
   }
-  const keys = snapshotKeys(options.encryption);
+  const keys = keysFor(manifest, snapshotKeys(options.encryption));
   await loadZstd();
   const index = await getIndex(options.store, options.prefix, manifest, keys, options.signal);
   assertIndexContained(index.entries);
@@ -194,14 +222,15 @@ export async function restoreSnapshot(options: RestoreSnapshotOptions): Promise<
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   logger.info({ target, scratch, files: index.entries.length }, 'snapshot restore started');
   try {
-    await writeTree(options, manifest, keys, index.entries, scratch, abort.signal);
+    const warmDir = options.reuseTarget && (await targetState(target)) === 'occupied' ? target : null;
+    const reusedFiles = await writeTree(options, manifest, keys, index.entries, scratch, warmDir, abort.signal);
     if (options.prepare) {
       options.onProgress?.({ phase: 'prepare', bytes: 0 });
       await options.prepare(scratch, manifest, abort.signal);
     }
     const previousDir = await swapIntoPlace(scratch, target, Boolean(options.force));
-    logger.info({ target, previousDir }, 'snapshot restore finished');
-    return { manifest, position: manifest.position, targetDir: target, previousDir };
+    logger.info({ target, previousDir, reusedFiles }, 'snapshot restore finished');
+    return { manifest, position: manifest.position, targetDir: target, previousDir, reusedFiles };
   } catch (err) {
     abort.abort();
     await rm(scratch, { recursive: true, force: true });

@@ -109,6 +109,19 @@ describe('directory snapshots', () => {
     await expectSameTree(target, src);
   });
 
+  test('SnapshotRestore_reuseTarget_copiesMatchingFilesProvesThemAndDownloadsTheRest', async () => {
+    const warm = join(work.path, 'restored-1'); // snapshot 1: big.bin differs from the latest snapshot
+    const tampered = join(warm, 'secret.conf'); // same size and mtime, other content: must not be kept
+    const times = await stat(tampered);
+    await writeFile(tampered, 'password=hunter3\n');
+    await utimes(tampered, times.atime, times.mtime);
+    const oldShape = (await describeTree(warm)).shape;
+    const result = await restoreSnapshot({ ...common, cluster: 'snap', id: 'latest', targetDir: warm, force: true, reuseTarget: true });
+    expect(result.reusedFiles).toBe(300 + 3 - 1); // every file but big.bin and secret.conf
+    await expectSameTree(warm, src);
+    expect((await describeTree(result.previousDir as string)).shape).toEqual(oldShape);
+  });
+
   test('Snapshot_encrypted_roundTripsNamesRevealNothingAndWrongKeyFailsClearly', async () => {
     const manifest = await createSnapshot({ ...common, cluster: 'enc', sourceDir: join(src, 'small'), encryption: key });
     expect(manifest).toMatchObject({ dataObject: 'index.json.zst.aes', encryption: { algorithm: 'aes-256-gcm-hkdf', keyName: 'backup-key' } });
