@@ -14,7 +14,8 @@ import { indexObjectName } from './layout.js';
 import { readFileConsistently, sameFileState } from './read-file.js';
 import type { FileEntry, IndexEntry, SnapshotIndex } from './snapshot-index.js';
 import { snapshotKeys, type SnapshotKeys } from './snapshot-keys.js';
-import { type WalkEntry, walkDirectory } from './walk.js';
+import { mapLimit } from './map-limit.js';
+import { STAT_CONCURRENCY, type WalkEntry, walkDirectory } from './walk.js';
 import { SNAPSHOT_ZSTD_LEVEL, loadZstd } from './zstd-wasm.js';
 
 export const SNAPSHOT_ENCRYPTION_ALGORITHM = 'aes-256-gcm-hkdf';
@@ -135,10 +136,13 @@ export async function createSnapshot(options: CreateSnapshotOptions): Promise<Ma
       throw new PilotfishError('BACKUP_FAILED', `snapshot source ${options.sourceDir} is not a directory; check the recipe's dataDir`);
     }
     await loadZstd();
-    const parent = await loadParent(options, keys, logger);
-    const chunks = await ChunkUploader.open({ ...options, keys, level, concurrency: options.concurrency ?? 4 });
+    // Independent reads of the store and the directory: run them at once.
+    const [parent, chunks, walked] = await Promise.all([
+      loadParent(options, keys, logger),
+      ChunkUploader.open({ ...options, keys, level, concurrency: options.concurrency ?? 4 }),
+      walkDirectory(options.sourceDir, logger, options.signal),
+    ]);
     uploader = chunks;
-    const walked = await walkDirectory(options.sourceDir, logger, options.signal);
     const entries: IndexEntry[] = [];
     const skipped: Array<{ at: number; walk: WalkEntry }> = [];
     let rawBytes = 0;
@@ -170,8 +174,9 @@ export async function createSnapshot(options: CreateSnapshotOptions): Promise<Ma
     }
     // A skipped file must still be the file the walk saw; one that changed since is read now.
     const gone = new Set<number>();
-    for (const { at, walk } of skipped) {
-      const current = await lstat(walk.abs, { bigint: true }).catch(() => null);
+    const recheck = await mapLimit(skipped, STAT_CONCURRENCY, ({ walk }) => lstat(walk.abs, { bigint: true }).catch(() => null));
+    for (const [i, { at, walk }] of skipped.entries()) {
+      const current = recheck[i] ?? null;
       if (current && sameFileState(current, walk.stat)) {
         const entry = entries[at] as FileEntry;
         filesSkipped++;

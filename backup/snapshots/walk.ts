@@ -2,6 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../common/logger.js';
+import { mapLimit } from './map-limit.js';
 
 /** One entry found by the walk, with the lstat taken when it was found. */
 export interface WalkEntry {
@@ -21,6 +22,9 @@ function kindOf(stat: BigIntStats): WalkEntry['type'] | 'socket' | 'fifo' | 'dev
   return 'device';
 }
 
+/** lstat calls in flight at once during the walk. */
+export const STAT_CONCURRENCY = 32;
+
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
@@ -30,15 +34,18 @@ const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffe
  */
 export async function walkDirectory(root: string, logger: Logger, signal?: AbortSignal): Promise<WalkEntry[]> {
   const found: WalkEntry[] = [];
-  const visit = async (path: string, abs: string): Promise<void> => {
-    signal?.throwIfAborted();
-    let stat: BigIntStats;
+  const statOf = async (path: string, abs: string): Promise<BigIntStats | null> => {
     try {
-      stat = await lstat(abs, { bigint: true });
+      return await lstat(abs, { bigint: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && path !== '.') return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && path !== '.') return null;
       throw err;
     }
+  };
+  // The entries of one directory are lstat'ed in parallel, then visited in name order.
+  const visit = async (path: string, abs: string, stat: BigIntStats | null): Promise<void> => {
+    signal?.throwIfAborted();
+    if (!stat) return;
     const type = kindOf(stat);
     if (type !== 'dir' && type !== 'file' && type !== 'symlink') {
       logger.warn({ path, type }, 'snapshot skips a special file');
@@ -48,13 +55,15 @@ export async function walkDirectory(root: string, logger: Logger, signal?: Abort
     if (type !== 'dir') return;
     let names: string[];
     try {
-      names = await readdir(abs);
+      names = (await readdir(abs)).sort(byteOrder);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && path !== '.') return;
       throw err;
     }
-    for (const name of names.sort(byteOrder)) await visit(path === '.' ? name : `${path}/${name}`, join(abs, name));
+    const children = names.map((name) => ({ path: path === '.' ? name : `${path}/${name}`, abs: join(abs, name) }));
+    const stats = await mapLimit(children, STAT_CONCURRENCY, (child) => statOf(child.path, child.abs));
+    for (const [i, child] of children.entries()) await visit(child.path, child.abs, stats[i] ?? null);
   };
-  await visit('.', root);
+  await visit('.', root, await statOf('.', root));
   return found;
 }
