@@ -25,6 +25,10 @@
  * await applyRetention({ store, catalog: new Catalog(store, prefix, cluster), policy, logger });
  * ```
  *
+ * Snapshots (`createSnapshot`, `restoreSnapshot`, `pruneChunks`) back up a directory
+ * incrementally instead: FastCDC chunks in `<prefix>/<cluster>/chunks/`, an index per snapshot, and
+ * the same manifest and catalog (`format: 'chunks'`); see backup/README.md § Snapshots.
+ *
  * Guarantees: memory is bounded by stream buffers plus the S3 upload parts (`partSizeMb` ×
  * `queueSize`); a failed backup leaves no manifest and aborts the multipart upload; a failed
  * restore leaves the target as it was; `force` moves an existing target aside, never deletes it.
@@ -38,6 +42,11 @@ export type { Manifest, ReplicationPosition } from './manifest.js';
 export { createObjectStore } from './object-store/factory.js';
 export type { ObjectInfo, ObjectStore } from './object-store/object-store.js';
 export { restoreBackup, type RestoreOptions, type RestorePrepare, type RestoreResult } from './restore.js';
+export { CHUNKING, type ChunkingParameters } from './snapshots/chunker.js';
+export { createSnapshot, type CreateSnapshotOptions } from './snapshots/create-snapshot.js';
+export { pruneChunks, type PruneChunksOptions, type PruneResult } from './snapshots/prune-chunks.js';
+export { restoreSnapshot, type RestoreSnapshotOptions } from './snapshots/restore-snapshot.js';
+export type { IndexEntry, SnapshotIndex } from './snapshots/snapshot-index.js';
 export { applyRetention, planRetention, type RetentionPlan, type RetentionPolicy } from './retention.js';
 export type { BackupSource, SourceResult, SourceRun } from './source.js';
 export { DirectorySource } from './sources/directory.js';

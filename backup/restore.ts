@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PilotfishError, describeError, isPilotfishError } from '../common/errors.js';
@@ -9,6 +9,8 @@ import { DecryptError, createDecryptStream } from './encryption.js';
 import { backupKey } from './layout.js';
 import type { Manifest, ReplicationPosition } from './manifest.js';
 import type { ObjectStore } from './object-store/object-store.js';
+import { swapIntoPlace, targetState } from './restore-target.js';
+import { restoreSnapshot } from './snapshots/restore-snapshot.js';
 import { sha256Meter } from './stream-tools.js';
 import { type ToolPaths, assertContained, startUnpacker } from './unpack.js';
 import { zstdDecompress } from './zstd.js';
@@ -44,15 +46,8 @@ export interface RestoreResult {
   targetDir: string;
   /** Where the previous contents of the target were moved (with `force`), else `null`. */
   previousDir: string | null;
-}
-
-async function targetState(dir: string): Promise<'absent' | 'empty' | 'occupied'> {
-  try {
-    return (await readdir(dir)).length === 0 ? 'empty' : 'occupied';
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw new PilotfishError('RESTORE_FAILED', `restore target ${dir} cannot be used: ${(err as Error).message}`, { cause: err });
-  }
+  /** Snapshots restored with `reuseTarget`: files copied from the old target instead of downloaded. */
+  reusedFiles?: number;
 }
 
 /** Re-reads the stored object end to end; used to tell corruption apart from other failures. */
@@ -79,7 +74,8 @@ function checksumMismatch(manifest: Manifest, actual: string | null): PilotfishE
  * decompress → unpack into a scratch directory next to the target → the recipe's prepare step →
  * rename into place. The target is only touched by the final renames, so any failure leaves it as
  * it was. Errors: BACKUP_NOT_FOUND, RESTORE_TARGET_NOT_EMPTY, BACKUP_CHECKSUM_MISMATCH (naming the
- * backup), BACKUP_DECRYPT_FAILED, RESTORE_FAILED.
+ * backup), BACKUP_DECRYPT_FAILED, RESTORE_FAILED. Snapshots (`format: 'chunks'`) go to
+ * `restoreSnapshot`.
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const target = resolve(options.targetDir);
@@ -88,6 +84,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   if (!manifest) {
     throw new PilotfishError('BACKUP_NOT_FOUND', `no backup ${options.id} in cluster ${options.cluster}; list them with: pilotfish backup list`);
   }
+  // A snapshot is a chunk index, not a stream: it has its own restore with the same guarantees.
+  if (manifest.format === 'chunks') return restoreSnapshot({ ...options, id: manifest.id });
   const logger = options.logger.child({ component: 'restore', backupId: manifest.id });
   if ((await targetState(target)) === 'occupied' && !options.force) {
     throw new PilotfishError('RESTORE_TARGET_NOT_EMPTY', `restore target ${target} is not empty; pass --force to move it aside`);
@@ -110,14 +108,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       await options.prepare(scratch, manifest, abort.signal);
       logger.debug({ scratch }, 'restore prepared');
     }
-    let previousDir: string | null = null;
-    const state = await targetState(target);
-    if (state === 'occupied') {
-      if (!options.force) throw new PilotfishError('RESTORE_TARGET_NOT_EMPTY', `restore target ${target} filled up during the restore`);
-      previousDir = `${target}.old-${new Date().toISOString().replace(/[-:.]/g, '')}`;
-      await rename(target, previousDir);
-    } else if (state === 'empty') await rmdir(target);
-    await rename(scratch, target);
+    const previousDir = await swapIntoPlace(scratch, target, Boolean(options.force));
     logger.info({ target, previousDir, position: manifest.position }, 'restore finished');
     return { manifest, position: manifest.position, targetDir: target, previousDir };
   } catch (err) {

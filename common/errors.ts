@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   SECRET_STORE_UNAVAILABLE: 'the secret store (Vault) could not be reached or refused the token',
   OBJECT_STORE_UNAVAILABLE: 'the object store (S3, directory) could not be reached or failed a request',
   BACKUP_FAILED: 'a backup could not be taken',
+  BACKUP_INCONSISTENT: 'a file kept changing while a snapshot read it, so no consistent copy could be taken',
   BACKUP_NOT_FOUND: 'no backup with that id exists in the catalog',
   BACKUP_CHECKSUM_MISMATCH: 'a stored backup does not match the checksum in its manifest',
   BACKUP_DECRYPT_FAILED: 'a backup could not be decrypted: wrong key or tampered data',
