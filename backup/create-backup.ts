@@ -6,7 +6,8 @@ import { DEFAULT_CHUNK_BYTES, ENCRYPTION_ALGORITHM, createEncryptStream } from '
 import { MANIFEST_NAME, backupKey, newBackupId } from './layout.js';
 import type { Manifest } from './manifest.js';
 import type { ObjectStore } from './object-store/object-store.js';
-import type { BackupSource } from './source.js';
+import { isSnapshotSource, type BackupSource, type SnapshotSource } from './source.js';
+import { createSnapshot } from './snapshots/create-snapshot.js';
 import { sha256Meter } from './stream-tools.js';
 import { zstdCompress } from './zstd.js';
 
@@ -28,7 +29,8 @@ export interface CreateBackupOptions {
   /** Key prefix inside the store (`objectStore.prefix`). */
   prefix: string;
   cluster: string;
-  source: BackupSource;
+  /** A stream source, or a directory taken as an incremental snapshot. */
+  source: BackupSource | SnapshotSource;
   /** zstd level, 1–19. */
   compressionLevel: number;
   encryption?: EncryptionKey;
@@ -51,6 +53,37 @@ export interface CreateBackupOptions {
  * Throws PilotfishError `BACKUP_FAILED` (or `OBJECT_STORE_UNAVAILABLE`).
  */
 export async function createBackup(options: CreateBackupOptions): Promise<Manifest> {
+  if (isSnapshotSource(options.source)) return snapshotBackup({ ...options, source: options.source });
+  return streamBackup({ ...options, source: options.source });
+}
+
+/** A snapshot source: its directory through `createSnapshot`, which writes the manifest last as a stream backup does. */
+async function snapshotBackup(options: CreateBackupOptions & { source: SnapshotSource }): Promise<Manifest> {
+  const { source } = options;
+  let recorded = false;
+  try {
+    const sourceDir = await source.prepare(options.signal ?? new AbortController().signal);
+    const manifest = await createSnapshot({
+      store: options.store,
+      prefix: options.prefix,
+      cluster: options.cluster,
+      sourceDir,
+      member: options.member,
+      recipe: source.recipe,
+      encryption: options.encryption,
+      compressionLevel: options.compressionLevel,
+      logger: options.logger,
+      signal: options.signal,
+      now: options.now,
+    });
+    recorded = true;
+    return manifest;
+  } finally {
+    source.finished?.(recorded);
+  }
+}
+
+async function streamBackup(options: CreateBackupOptions & { source: BackupSource }): Promise<Manifest> {
   const now = options.now ?? (() => new Date());
   const started = now();
   const id = newBackupId(started);

@@ -34,3 +34,23 @@ export interface SourceResult {
   flavor: string | null;
   serverVersion: string | null;
 }
+
+/**
+ * A directory backed up as an incremental snapshot (`snapshots/`: only content the store does not
+ * hold yet is uploaded) instead of one stream. `createBackup` takes either kind.
+ */
+export interface SnapshotSource {
+  /** Recorded in the manifest as `source`. */
+  readonly kind: string;
+  /** Recorded as `recipe`. */
+  readonly recipe: string;
+  readonly format: 'chunks';
+  /** Readies the directory (e.g. a quiesce command) and returns its path. Throws BACKUP_FAILED. */
+  prepare(signal: AbortSignal): Promise<string>;
+  /** Told whether the snapshot was recorded. */
+  finished?(recorded: boolean): void;
+}
+
+export function isSnapshotSource(source: BackupSource | SnapshotSource): source is SnapshotSource {
+  return source.format === 'chunks';
+}

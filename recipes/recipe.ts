@@ -1,6 +1,6 @@
 import type { Manifest } from '../backup/manifest.js';
 import type { RestorePrepare } from '../backup/restore.js';
-import type { BackupSource } from '../backup/source.js';
+import type { BackupSource, SnapshotSource } from '../backup/source.js';
 import type { Logger } from '../common/logger.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 
@@ -35,10 +35,16 @@ export interface RecipeHealth {
 /** The position a restored backup represents; the recipe applies it when it follows a primary. */
 export interface RestoredData {
   position: string;
+  /** With `replace`: where the target's previous contents were moved. */
+  previousDir?: string | null;
 }
 
-/** Restores a backup stream into the data directory; the supervisor picks the backup. */
-export type RestoreFn = (targetDir: string, signal: AbortSignal) => Promise<RestoredData>;
+/**
+ * Restores a backup into `targetDir`; the supervisor picks the backup. With `replace`, an existing
+ * target is replaced: its old contents are moved aside (the path is returned), and a snapshot
+ * reuses the files it already holds instead of downloading them.
+ */
+export type RestoreFn = (targetDir: string, signal: AbortSignal, options?: { replace?: boolean }) => Promise<RestoredData>;
 
 export interface Recipe {
   readonly name: string;
@@ -112,8 +118,8 @@ export interface Recipe {
    */
   fence(): Promise<boolean>;
 
-  /** Where a backup of the running application comes from (a `backup/` source; the pipeline does the rest). */
-  backupSource(): BackupSource;
+  /** Where a backup of the running application comes from (a stream or a snapshot source; `backup/` does the rest). */
+  backupSource(): BackupSource | SnapshotSource;
 
   /**
    * Whether the application has produced enough new data since `sincePosition` (the last backup)
@@ -191,7 +197,7 @@ export interface BackupSourceRequest {
  * section for this recipe (a restore or verify of its backups still works with the defaults).
  */
 export interface RecipeTools {
-  backupSource(request: BackupSourceRequest): Promise<BackupSource>;
+  backupSource(request: BackupSourceRequest): Promise<BackupSource | SnapshotSource>;
   prepareRestored: RestorePrepare | undefined;
   /**
    * Checks a restored copy (with `startApplication`, by starting the application on it briefly);

@@ -22,6 +22,8 @@ const latestBackupSchema = z.object({
   at: z.string(),
   member: z.string().optional(),
   bytes: z.number().optional(),
+  /** Bytes a snapshot did not upload because the store already held them. */
+  dedupBytes: z.number().optional(),
   durationMs: z.number().optional(),
 });
 

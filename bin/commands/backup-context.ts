@@ -4,7 +4,7 @@ import { loadEncryptionKey } from '../../backup/encryption-key.js';
 import { Catalog } from '../../backup/catalog.js';
 import { createObjectStore } from '../../backup/object-store/factory.js';
 import type { ObjectStore } from '../../backup/object-store/object-store.js';
-import type { BackupSource } from '../../backup/source.js';
+import type { BackupSource, SnapshotSource } from '../../backup/source.js';
 import { DirectorySource } from '../../backup/sources/directory.js';
 import type { Manifest } from '../../backup/manifest.js';
 import { PilotfishError } from '../../common/errors.js';
@@ -73,7 +73,7 @@ export interface SourceFlags {
 }
 
 /** The source `backup create` reads: `--directory`, else the configured recipe's source of kind `--source` / `backup.source`. */
-export async function sourceFor(context: BackupContext, flags: SourceFlags): Promise<BackupSource> {
+export async function sourceFor(context: BackupContext, flags: SourceFlags): Promise<BackupSource | SnapshotSource> {
   if (flags.directory) return new DirectorySource(flags.directory);
   const chosen = configuredRecipe(context.config.recipe);
   if (!chosen) {

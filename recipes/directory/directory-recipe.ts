@@ -1,10 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Writable } from 'node:stream';
 import { execa } from 'execa';
 import type { Manifest } from '../../backup/manifest.js';
-import type { BackupSource, SourceRun } from '../../backup/source.js';
-import { DirectorySource } from '../../backup/sources/directory.js';
+import type { SnapshotSource } from '../../backup/source.js';
 import { backupIdTime } from '../../backup/layout.js';
 import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -244,21 +242,13 @@ export class DirectoryRecipe implements Recipe {
       const aside = await this.setAside();
       this.deps.logger.warn({ aside, backupId: latest.id }, 'moved a directory the application had changed aside before restoring a newer backup');
     }
-    const staging = `${path}.restore-${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    try {
-      const restored = await restore(staging, AbortSignal.timeout(3_600_000));
-      const old = `${path}.replaced-${process.pid}`;
-      if (existsSync(path)) renameSync(path, old);
-      renameSync(staging, path);
-      // The old copy was a clean restore of an older backup (dirty copies were moved aside above).
-      rmSync(old, { recursive: true, force: true });
-      this.writeState({ position: restored.position, dirty: false });
-      this.deps.logger.info({ backupId: latest.id }, 'local copy brought to the latest backup');
-    } catch (err) {
-      rmSync(staging, { recursive: true, force: true });
-      throw err;
-    }
+    // The copy is replaced in one step: restored next to it, unchanged files reused, then swapped;
+    // the old copy was a clean restore of an older backup (dirty copies were moved aside above).
+    mkdirSync(path, { recursive: true });
+    const restored = await restore(path, AbortSignal.timeout(3_600_000), { replace: true });
+    if (restored.previousDir) rmSync(restored.previousDir, { recursive: true, force: true });
+    this.writeState({ position: restored.position, dirty: false });
+    this.deps.logger.info({ backupId: latest.id }, 'local copy brought to the latest backup');
   }
 
   /** A backup of this member's directory finished: its id is the new position. */
@@ -266,8 +256,8 @@ export class DirectoryRecipe implements Recipe {
     this.writeState({ position: latest.position, dirty: this.keeper.current !== undefined });
   }
 
-  backupSource(): BackupSource {
-    return new TrackedDirectorySource(this.deps.config, this.tracker, this.deps.logger);
+  backupSource(): SnapshotSource {
+    return new TrackedSnapshotSource(this.deps.config, this.tracker, this.deps.logger);
   }
 
   async shouldBackUp(): Promise<boolean> {
@@ -295,29 +285,31 @@ export class DirectoryRecipe implements Recipe {
   }
 }
 
-/** The directory as a backup source: the `preBackup` command first, then the stream; a failure leaves the changes pending. */
-export class TrackedDirectorySource implements BackupSource {
-  readonly kind = 'directory';
+/**
+ * The directory as an incremental snapshot: the `preBackup` command first, then the walk (files
+ * that change while they are read are read again, and a backup that cannot get a consistent copy
+ * is never recorded). A snapshot that was not recorded leaves its changes pending.
+ */
+export class TrackedSnapshotSource implements SnapshotSource {
+  readonly kind = 'directory-snapshot';
   readonly recipe = 'directory';
-  readonly format = 'tar' as const;
-  private readonly inner: DirectorySource;
+  readonly format = 'chunks' as const;
+  private taken: { pending: number } | undefined;
 
   constructor(
     private readonly config: DirectoryRecipeConfig,
     private readonly tracker: ChangeTracker | undefined,
     private readonly logger: Logger,
-  ) {
-    this.inner = new DirectorySource(config.path);
-  }
+  ) {}
 
-  async open(options: { signal: AbortSignal; logger: Logger; output: Writable }): Promise<SourceRun> {
+  async prepare(signal: AbortSignal): Promise<string> {
     if (this.config.preBackup) {
       const [file, ...args] = this.config.preBackup as [string, ...string[]];
       const result = await execa(file, args, {
         reject: false,
         all: true,
         stdin: 'ignore',
-        cancelSignal: options.signal,
+        cancelSignal: signal,
         timeout: this.config.preBackupTimeout,
         env: { ...this.config.env, PILOTFISH_DATA_DIR: this.config.path },
       });
@@ -327,11 +319,12 @@ export class TrackedDirectorySource implements BackupSource {
       }
       this.logger.debug({ file }, 'preBackup command finished');
     }
-    const taken = this.tracker?.backupStarted();
-    const run = await this.inner.open(options);
-    run.result.catch(() => {
-      if (taken) this.tracker?.backupFailed(taken.pending);
-    });
-    return run;
+    this.taken = this.tracker?.backupStarted();
+    return this.config.path;
+  }
+
+  finished(recorded: boolean): void {
+    if (!recorded && this.taken) this.tracker?.backupFailed(this.taken.pending);
+    this.taken = undefined;
   }
 }

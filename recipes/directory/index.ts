@@ -1,6 +1,6 @@
 import type { RecipeModule } from '../recipe.js';
 import type { DirectoryRecipeConfig } from './config.js';
-import { DirectoryRecipe, TrackedDirectorySource } from './directory-recipe.js';
+import { DirectoryRecipe, TrackedSnapshotSource } from './directory-recipe.js';
 import { directoryLocal } from './local.js';
 import { silentLogger } from '../../common/logger.js';
 import { PilotfishError } from '../../common/errors.js';
@@ -13,7 +13,7 @@ export const directoryRecipe: RecipeModule<DirectoryRecipeConfig> = {
   tools: (config) => ({
     async backupSource() {
       if (!config) throw new PilotfishError('CONFIG_INVALID', 'recipe.directory is missing: configure it, or back up any directory with --directory <path>');
-      return new TrackedDirectorySource(config, undefined, silentLogger());
+      return new TrackedSnapshotSource(config, undefined, silentLogger());
     },
     prepareRestored: undefined,
     async verifyRestored() {

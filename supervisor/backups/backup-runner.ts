@@ -2,6 +2,7 @@ import { applyRetention } from '../../backup/retention.js';
 import { Catalog } from '../../backup/catalog.js';
 import { createBackup, type EncryptionKey } from '../../backup/create-backup.js';
 import { restoreBackup } from '../../backup/restore.js';
+import { pruneChunks } from '../../backup/snapshots/prune-chunks.js';
 import type { BackupConfig } from '../../backup/config.js';
 import type { ObjectStore } from '../../backup/object-store/object-store.js';
 import type { Logger } from '../../common/logger.js';
@@ -41,6 +42,7 @@ export async function takeBackup(target: BackupTarget, recipe: Recipe, member: s
     at: manifest.finishedAt,
     member,
     bytes: manifest.storedBytes,
+    ...(manifest.dedupBytes !== undefined ? { dedupBytes: manifest.dedupBytes } : {}),
     durationMs: Date.now() - started,
   };
   const { retention } = target.config;
@@ -51,6 +53,12 @@ export async function takeBackup(target: BackupTarget, recipe: Recipe, member: s
     logger: target.logger,
     signal,
   }).catch((err: unknown) => target.logger.warn({ err: (err as Error).message }, 'retention failed; will try after the next backup'));
+  // Snapshot chunks no retained backup needs go too; under the backup lock, so no snapshot of this
+  // cluster is being taken (chunks younger than the grace period are kept regardless).
+  if (manifest.format === 'chunks') {
+    await pruneChunks({ store: target.store, prefix: target.prefix, cluster: target.cluster, encryption: target.encryption, graceMs: retention.orphanGrace, logger: target.logger, signal })
+      .catch((err: unknown) => target.logger.warn({ err: (err as Error).message }, 'chunk prune failed; will try after the next backup'));
+  }
   return latest;
 }
 
@@ -59,8 +67,9 @@ export async function takeBackup(target: BackupTarget, recipe: Recipe, member: s
  * runs the recipe's `prepare` step on the unpacked copy.
  */
 export function restoreFrom(target: BackupTarget, id: string, recipe: Pick<Recipe, 'prepareRestored' | 'backupPosition'>): RestoreFn {
-  return async (targetDir, signal) => {
+  return async (targetDir, signal, options) => {
     const result = await restoreBackup({
+      ...(options?.replace ? { force: true, reuseTarget: true } : {}),
       store: target.store,
       prefix: target.prefix,
       cluster: target.cluster,
@@ -71,6 +80,6 @@ export function restoreFrom(target: BackupTarget, id: string, recipe: Pick<Recip
       logger: target.logger,
       signal,
     });
-    return { position: recipe.backupPosition(result.manifest) };
+    return { position: recipe.backupPosition(result.manifest), previousDir: result.previousDir };
   };
 }

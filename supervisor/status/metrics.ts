@@ -39,6 +39,9 @@ export function createMetrics(state: MemberState, recipe: Recipe, backups: () =>
   gauge('pilotfish_last_backup_duration_seconds', 'Duration of the last backup this member took', (g) =>
     g.set((backups()?.lastSuccess?.durationMs ?? 0) / 1000),
   );
+  gauge('pilotfish_last_backup_dedup_bytes', 'Bytes the last snapshot this member took did not upload (already in the store)', (g) =>
+    g.set(backups()?.lastSuccess?.dedupBytes ?? 0),
+  );
   gauge('pilotfish_backup_failures', 'Consecutive failed backup attempts', (g) => g.set(backups()?.failures ?? 0));
   gauge('pilotfish_lease_renewals_total', 'Leader lease renewals by result', (g) => {
     g.set({ result: 'ok' }, state.leaseRenewals);

@@ -64,8 +64,13 @@ describe('directory recipe', () => {
     // moved aside, never overwritten, and it follows the new primary's backups.
     cluster.start(primary);
     await waitFor(`${primary} back as a standby`, async () => (await cluster.status(primary))?.recipe.role === 'standby', { timeoutMs: 30_000 });
+    const latest = await waitFor(`a backup by ${next}`, async () => {
+      const newest = await cluster.latest();
+      return newest && newest.member === next ? newest : null;
+    }, { timeoutMs: 30_000 });
+    await waitFor(`${primary} following the new primary's backups`, async () => ((await cluster.status(primary))?.recipe.position ?? '') >= latest.id, { timeoutMs: 30_000 });
     const siblings = readdirSync(join(cluster.member(primary).data, '..'));
-    expect(siblings.some((name) => name.startsWith('data.diverged-'))).toBe(true);
+    expect(siblings.filter((name) => name.startsWith('data.diverged-'))).toHaveLength(1);
   });
 
   test('DirectoryCleanStop_primarySigterm_finalBackupHoldsEveryLineTheAppWrote', async () => {
