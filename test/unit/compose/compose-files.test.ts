@@ -97,3 +97,52 @@ describe('compose/nomad/mysql.nomad.hcl', () => {
     expect(config.recipe?.mysql?.dataDir).toBe('/alloc/data/mysql');
   });
 });
+
+describe('compose/directory/docker-compose.yml', () => {
+  it('dockerCompose_directoryMembers_ownVolumesAtTheRecipePathAndConfigPassesTheSchema', async () => {
+    const doc = parseYaml(await compose('directory/docker-compose.yml'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+      volumes: Record<string, unknown>;
+    };
+    const raw = parseYaml(await compose('directory/pilotfish.yaml')) as Record<string, unknown>;
+    const members = Object.entries(doc.services).filter(([name]) => name.startsWith('app-'));
+    expect(members.map(([name]) => name)).toEqual(['app-1', 'app-2']);
+    for (const [name, service] of members) {
+      const config = parseConfig(pilotfishConfigSchema, applyEnvOverrides(raw, service.environment ?? {}, TOP_LEVEL), name);
+      expect(config.member?.name).toBe(name);
+      const path = config.recipe?.directory?.path as string;
+      // The recipe's directory lives on the member's own volume.
+      const volume = service.volumes?.find((v) => path.startsWith(`${v.split(':')[1]}/`));
+      expect(volume, `${name} mounts a volume above ${path}`).toBeDefined();
+      expect(doc.volumes).toHaveProperty((volume as string).split(':')[0] as string);
+      expect(service.healthcheck?.test.join(' ')).toContain('/health');
+      for (const port of service.ports ?? []) expect(port.startsWith('127.0.0.1:')).toBe(true);
+    }
+    const text = await compose('directory/docker-compose.yml');
+    const required = new Set([...text.matchAll(/\$\{([A-Z_]+):\?/g)].map((m) => m[1]));
+    const example = await compose('directory/.env.example');
+    const defined = new Set([...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+    expect([...required].filter((name) => !defined.has(name))).toEqual([]);
+  });
+});
+
+describe('compose/nomad/directory.nomad.hcl', () => {
+  it('nomadJob_directory_distinctHostsStickyMigratingDiskAndConfigPassesTheSchema', async () => {
+    const doc = (await parseHcl('directory.nomad.hcl', await compose('nomad/directory.nomad.hcl'))) as {
+      job: Record<string, Array<{ group: Record<string, Array<Record<string, unknown> & { task: Record<string, Array<Record<string, unknown>>> }>> }>>;
+    };
+    const group = doc.job.notes?.[0]?.group.app?.[0];
+    expect(group?.count).toBe(2);
+    expect(group?.ephemeral_disk).toEqual([expect.objectContaining({ sticky: true, migrate: true })]);
+    const task = group?.task.app?.[0] as { template: Array<{ destination: string; data: string }> };
+    const rendered = (task.template.find((t) => t.destination === 'local/pilotfish.yaml')?.data ?? '')
+      .replace(/\{\{ env "NOMAD_ALLOC_INDEX" \}\}/g, '0')
+      .replace(/\{\{ env "NOMAD_IP_status" \}\}/g, '10.0.0.5')
+      .replace(/\{\{ env "attr.unique.network.ip-address" \}\}/g, '10.0.0.5')
+      .replace(/\{\{ env "NOMAD_ALLOC_DIR" \}\}/g, '/alloc');
+    expect(rendered).not.toContain('{{');
+    const config = parseConfig(pilotfishConfigSchema, parseYaml(rendered), 'nomad template');
+    expect(config.recipe?.directory?.path).toBe('/alloc/data/app');
+    expect(config.recipe?.directory?.command).toEqual(['node', '/opt/app/append-writer.mjs']);
+  });
+});

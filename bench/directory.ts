@@ -1,0 +1,172 @@
+/**
+ * Directory recipe benchmark: `pilotfish up directory --members 2` over the fixture writer
+ * (numbered, fsynced lines with their write time in several files), then ROUNDS (default 10)
+ * rounds of: wait for a backup taken in this round, SIGKILL the primary's supervisor and its
+ * application together, and time until the other member runs the application again (`up` restarts
+ * the killed supervisor, which comes back as a standby). Per round it measures
+ *
+ * - takeover: kill → `/primary` answers 200 on the other member;
+ * - loss window (RPO): the write time of the newest line the killed application wrote minus that
+ *   of the newest of those lines the new primary has;
+ * - lines of the last backup completed before the kill that the new primary lacks (must be 0).
+ *
+ * PILOTFISH_BENCH_KEEP=1 keeps the state directory and its logs. Prints one final JSON line.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import { Catalog } from '../backup/catalog.js';
+import { FsObjectStore } from '../backup/object-store/fs.js';
+import { restoreBackup } from '../backup/restore.js';
+import { silentLogger } from '../common/logger.js';
+import type { LocalLayout } from '../supervisor/local/local-layout.js';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
+const BIN = fileURLToPath(new URL('../bin/pilotfish.js', import.meta.url));
+const WRITER = fileURLToPath(new URL('../../test/fixtures/apps/append-writer.mjs', import.meta.url));
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, check: () => Promise<T | null | false | undefined>, timeoutMs: number): Promise<T | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check().catch(() => null);
+    if (value) return value;
+    await sleep(25);
+  }
+  log(`gave up waiting for ${what}`);
+  return null;
+}
+
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
+};
+
+/** Every line of the fixture's files in a data directory: `{ n, atMs }`, by file. */
+function lines(dataDir: string): Map<string, { text: string; atMs: number }[]> {
+  const out = new Map<string, { text: string; atMs: number }[]>();
+  const dir = join(dataDir, 'logs');
+  if (!existsSync(dir)) return out;
+  for (const file of readdirSync(dir)) {
+    const entries = readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean);
+    out.set(file, entries.map((text) => ({ text, atMs: Date.parse(text.split(' ')[1] ?? '') })));
+  }
+  return out;
+}
+
+const newest = (all: Map<string, { atMs: number }[]>) => Math.max(0, ...[...all.values()].flat().map((l) => l.atMs));
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pf-bench-dir-'));
+  const env = { ...process.env, PILOTFISH_HA__LOOP_WAIT: '500ms', PILOTFISH_COORDINATOR__ETCD__TTL: '5s', WRITER_INTERVAL_MS: '10' };
+  const up: ResultPromise = execa(process.execPath, [BIN, 'up', 'directory', '--members', '2', '--dir', dir, '--command', `${process.execPath} ${WRITER}`], {
+    env,
+    reject: false,
+    stdout: 'pipe',
+    stderr: 'inherit',
+  });
+  const takeovers: number[] = [];
+  const rpos: number[] = [];
+  let lostBeforeLastBackup = 0;
+  try {
+    const layout = (await until('up.json', async () => existsSync(join(dir, 'up.json')) && (JSON.parse(readFileSync(join(dir, 'up.json'), 'utf8')) as LocalLayout), 30_000))!;
+    const token = () => readFileSync(join(dir, 'secrets', 'status-token'), 'utf8').trim();
+    const url = (name: string, path: string) => `http://127.0.0.1:${layout.members.find((m) => m.name === name)!.statusPort}${path}`;
+    const names = layout.members.map((m) => m.name);
+    const primary = async () => {
+      for (const name of names) {
+        const res = await fetch(url(name, '/primary'), { signal: AbortSignal.timeout(500) }).catch(() => null);
+        if (res?.status === 200) return name;
+      }
+      return null;
+    };
+    const status = async (name: string) =>
+      (await (await fetch(url(name, '/status'), { headers: { authorization: `Bearer ${token()}` }, signal: AbortSignal.timeout(1000) })).json()) as {
+        recipe: { role: string; position: string; pid?: number };
+      };
+    const supervisorPid = (name: string) => {
+      const needle = join(dir, 'members', name, 'pilotfish.yaml');
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+          if (cmdline.includes('supervise') && cmdline.includes(needle)) return Number(entry);
+        } catch {
+          // gone
+        }
+      }
+      return null;
+    };
+    const store = new FsObjectStore(join(dir, 'backups'));
+    const catalog = new Catalog(store, '', 'local', silentLogger());
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      const from = await until('a primary', primary, 60_000);
+      if (!from) break;
+      const to = names.find((n) => n !== from)!;
+      // The other member is a standby again (after the previous round's restart) and a backup of this round landed.
+      const roundStart = new Date().toISOString();
+      const ready = await until(
+        'a standby and a backup of this round',
+        async () => (await status(to)).recipe.role === 'standby' && ((await catalog.latest())?.finishedAt ?? '') > roundStart,
+        60_000,
+      );
+      if (!ready) break;
+      const { pid: appPid } = (await status(from)).recipe;
+      const supPid = supervisorPid(from);
+      const lastBackup = (await catalog.latest())!;
+      const killedAt = Date.now();
+      for (const pid of [supPid, appPid]) {
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      const next = await until('the standby running the application', async () => ((await primary()) === to ? to : null), 60_000);
+      if (!next) break;
+      const takeoverMs = Date.now() - killedAt;
+
+      const written = lines(join(dir, 'members', from, 'data'));
+      const check = mkdtempSync(join(dir, 'check-'));
+      await restoreBackup({ store, prefix: '', cluster: 'local', id: lastBackup.id, targetDir: join(check, 'data'), logger: silentLogger() });
+      const backedUp = lines(join(check, 'data'));
+      rmSync(check, { recursive: true, force: true });
+      const now = lines(join(dir, 'members', to, 'data'));
+      let lost = 0;
+      for (const [file, entries] of backedUp) {
+        const have = new Set((now.get(file) ?? []).map((l) => l.text));
+        lost += entries.filter((l) => !have.has(l.text)).length;
+      }
+      lostBeforeLastBackup += lost;
+      const kept = new Map([...now].map(([file, entries]) => [file, entries.filter((l) => l.atMs <= killedAt)]));
+      const rpoMs = Math.max(0, newest(written) - newest(kept));
+      takeovers.push(takeoverMs);
+      rpos.push(rpoMs);
+      log(`round ${round}: ${from} → ${to}: takeover ${takeoverMs} ms, loss window ${rpoMs} ms, lost lines of the last backup ${lost}`);
+    }
+  } finally {
+    up.kill('SIGTERM');
+    await Promise.race([up, sleep(60_000)]);
+    if (process.env.PILOTFISH_BENCH_KEEP === '1') log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(
+    `${JSON.stringify({
+      rounds: takeovers.length,
+      rpo_ms_p50: percentile(rpos, 50),
+      rpo_ms_p99: percentile(rpos, 99),
+      takeover_ms_p50: percentile(takeovers, 50),
+      takeover_ms_p99: percentile(takeovers, 99),
+      lost_before_last_backup: lostBeforeLastBackup,
+    })}\n`,
+  );
+  if (takeovers.length < ROUNDS || lostBeforeLastBackup > 0) process.exitCode = 1;
+}
+
+await main();
