@@ -9,6 +9,9 @@ import { applyRetention } from '../../backup/retention.js';
 import { PilotfishError } from '../../common/errors.js';
 import { type BackupContext, sourceFor, type SourceFlags, toolsFor, withBackupContext } from './backup-context.js';
 import type { RestorePrepare } from '../../backup/restore.js';
+import { createCoordinator } from '../../coordination/factory.js';
+import { configuredRecipe, loadRecipe } from '../../recipes/registry.js';
+import { BACKUP_REQUESTED, LATEST_BACKUP, readKey, writeKey } from '../../supervisor/cluster-keys.js';
 import { progressBar } from './backup-progress.js';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -34,11 +37,18 @@ export function registerBackupCommands(program: Command): void {
 
   withConfig(backup.command('create').description('take a backup now and print its manifest'))
     .option('--source <kind>', 'physical or logical (default: backup.source)')
-    .option('--directory <path>', 'back up this directory (tar) instead of MySQL')
+    .option('--directory <path>', "back up this directory (tar) instead of the recipe's data")
     .option('--socket <path>', 'MySQL socket (default: recipe.mysql runDir/mysqld.sock, else host:port)')
     .option('--user <name>', 'MySQL user (default: recipe.mysql.users.backup); password from secret <user>-password')
     .option('--json', 'print the manifest as JSON')
-    .action((flags: SourceFlags & { config: string; json?: boolean }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+    .option('--timeout <seconds>', 'directory recipe: how long to wait for the primary to take the backup', '120')
+    .action((flags: SourceFlags & { config: string; json?: boolean; timeout: string }) => withBackupContext(flags.config, async (ctx: BackupContext) => {
+      if (!flags.directory && (await followsBackups(ctx))) {
+        // Only the member running the application has the live data: ask the cluster and wait.
+        const manifest = await requestClusterBackup(ctx, Number(flags.timeout) * 1000);
+        out(flags.json ? JSON.stringify(manifest) : `created ${summary(manifest)}`);
+        return;
+      }
       const bar = progressBar();
       const manifest = await createBackup({
         store: ctx.store, prefix: ctx.prefix, cluster: ctx.cluster, member: ctx.member, logger: ctx.logger,
@@ -121,4 +131,31 @@ export function registerBackupCommands(program: Command): void {
 async function prepareFor(ctx: BackupContext, id: string): Promise<RestorePrepare | undefined> {
   const manifest = await ctx.catalog.get(id);
   return manifest ? (await toolsFor(ctx, manifest))?.prepareRestored : undefined;
+}
+
+/** Whether the configured recipe's backups come from its running primary (the directory recipe). */
+async function followsBackups(ctx: BackupContext): Promise<boolean> {
+  const chosen = configuredRecipe(ctx.config.recipe);
+  return chosen ? Boolean((await loadRecipe(chosen.name)).tools(chosen.config).backupsFromPrimary) : false;
+}
+
+/** Writes `backups/requested` and waits until `backups/latest` names a backup finished after the request. */
+async function requestClusterBackup(ctx: BackupContext, timeoutMs: number): Promise<Manifest> {
+  const coordinator = await createCoordinator(ctx.config.coordinator, { cluster: ctx.cluster, logger: ctx.logger });
+  try {
+    const at = new Date().toISOString();
+    await writeKey(coordinator, BACKUP_REQUESTED, { at, by: `pilotfish backup create (${ctx.member})`, reason: 'pilotfish backup create' });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const latest = await readKey(coordinator, LATEST_BACKUP).catch(() => null);
+      if (latest && latest.at > at) {
+        const manifest = await ctx.catalog.get(latest.id);
+        if (manifest) return manifest;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new PilotfishError('BACKUP_FAILED', `no backup finished within ${timeoutMs / 1000}s of the request; is a primary running? see pilotfish status`);
+  } finally {
+    await coordinator.close();
+  }
 }

@@ -1,8 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { restoreBackup } from '../../../backup/restore.js';
 import { silentLogger } from '../../../common/logger.js';
+import { pilotfishBin } from '../../support/paths.js';
 import { waitFor } from '../../support/wait.js';
 import { DirectoryCluster, TTL_MS } from './cluster.js';
 
@@ -71,6 +73,35 @@ describe('directory recipe', () => {
     await waitFor(`${primary} following the new primary's backups`, async () => ((await cluster.status(primary))?.recipe.position ?? '') >= latest.id, { timeoutMs: 30_000 });
     const siblings = readdirSync(join(cluster.member(primary).data, '..'));
     expect(siblings.filter((name) => name.startsWith('data.diverged-'))).toHaveLength(1);
+  });
+
+  test('DirectoryHooks_postBackupCliCreateAndStatus_backupOnThePrimaryRolesAndPendingChanges', async () => {
+    const primary = await cluster.waitForPrimary(30_000);
+    const standby = cluster.names.find((n) => n !== primary)!;
+    const url = `http://127.0.0.1:${cluster.member(standby).statusPort}/backup`;
+    expect((await fetch(url, { method: 'POST' })).status).toBe(401);
+    const before = (await cluster.latest())!;
+    // Asked on any member, taken by the primary (the only one with the live data).
+    expect((await fetch(url, { method: 'POST', headers: { authorization: 'Bearer dir-test-token' } })).status).toBe(202);
+    const requested = await waitFor('a backup after POST /backup', async () => {
+      const latest = await cluster.latest();
+      return latest && latest.id > before.id ? latest : null;
+    }, { timeoutMs: 15_000 });
+    expect(requested.member).toBe(primary);
+    expect(requested.format).toBe('chunks');
+
+    const created = await execa(process.execPath, [pilotfishBin, 'backup', 'create', '-c', cluster.member(standby).config, '--json'], { reject: false });
+    expect(created.exitCode).toBe(0);
+    const manifest = JSON.parse(created.stdout) as { id: string; member: string };
+    expect(manifest.member).toBe(primary);
+    expect(manifest.id > requested.id).toBe(true);
+
+    const status = await execa(process.execPath, [pilotfishBin, 'status', '-c', cluster.member(standby).config, '--json'], { reject: false });
+    expect(status.exitCode).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { members: { name: string; role: string; pendingChanges?: number }[]; lastBackup: { id: string } | null };
+    expect(Object.fromEntries(parsed.members.map((m) => [m.name, m.role]))).toEqual({ [primary]: 'primary', [standby]: 'standby' });
+    expect(parsed.members.find((m) => m.name === primary)?.pendingChanges).toBeTypeOf('number');
+    expect(parsed.lastBackup).not.toBeNull();
   });
 
   test('DirectoryCleanStop_primarySigterm_finalBackupHoldsEveryLineTheAppWrote', async () => {
