@@ -44,6 +44,8 @@ export interface MemberRecord {
   version: string;
   tags: string[];
   priority?: number;
+  /** The recipe the member runs (`mysql`, `directory`), so tools reading the cluster know how to order positions. */
+  recipe?: string;
 }
 
 /** A value with the store's modification revision, the token for compare-and-set. */

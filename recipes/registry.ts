@@ -44,3 +44,18 @@ export async function loadRecipe(name: string): Promise<RecipeModule> {
   if (!entry) throw new PilotfishError('CONFIG_INVALID', `recipe: ${name} is not a recipe pilotfish knows; use one of ${recipeNames.join(', ')}`);
   return entry.load();
 }
+
+/**
+ * The recipe a cluster runs, for tools that read the cluster rather than run a member: the
+ * configuration's section when it has one, else the name the members publish. `undefined` when
+ * neither says.
+ */
+export function clusterRecipe(
+  configs: RecipeConfigs | undefined,
+  members: readonly { recipe?: string }[],
+): { name: RecipeName; config: unknown } | undefined {
+  const configured = configuredRecipe(configs);
+  if (configured) return configured;
+  const published = members.map((m) => m.recipe).find((name): name is RecipeName => (recipeNames as string[]).includes(name ?? ''));
+  return published ? { name: published, config: undefined } : undefined;
+}

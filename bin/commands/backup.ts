@@ -10,7 +10,7 @@ import { PilotfishError } from '../../common/errors.js';
 import { type BackupContext, sourceFor, type SourceFlags, toolsFor, withBackupContext } from './backup-context.js';
 import type { RestorePrepare } from '../../backup/restore.js';
 import { createCoordinator } from '../../coordination/factory.js';
-import { configuredRecipe, loadRecipe } from '../../recipes/registry.js';
+import { clusterRecipe, configuredRecipe, loadRecipe } from '../../recipes/registry.js';
 import { BACKUP_REQUESTED, LATEST_BACKUP, readKey, writeKey } from '../../supervisor/cluster-keys.js';
 import { progressBar } from './backup-progress.js';
 
@@ -133,9 +133,18 @@ async function prepareFor(ctx: BackupContext, id: string): Promise<RestorePrepar
   return manifest ? (await toolsFor(ctx, manifest))?.prepareRestored : undefined;
 }
 
-/** Whether the configured recipe's backups come from its running primary (the directory recipe). */
+/** Whether the cluster's recipe takes its backups on the running primary (the directory recipe). */
 async function followsBackups(ctx: BackupContext): Promise<boolean> {
-  const chosen = configuredRecipe(ctx.config.recipe);
+  let chosen = configuredRecipe(ctx.config.recipe);
+  if (!chosen) {
+    // A cluster file without a recipe section (the one `pilotfish up` writes): ask the members.
+    const coordinator = await createCoordinator(ctx.config.coordinator, { cluster: ctx.cluster, logger: ctx.logger });
+    try {
+      chosen = clusterRecipe(undefined, await coordinator.listMembers().catch(() => []));
+    } finally {
+      await coordinator.close();
+    }
+  }
   return chosen ? Boolean((await loadRecipe(chosen.name)).tools(chosen.config).backupsFromPrimary) : false;
 }
 

@@ -4,7 +4,7 @@ import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { createCoordinator } from '../../coordination/factory.js';
 import type { MemberRole } from '../../coordination/coordinator.js';
 import { LATEST_BACKUP, readKey } from '../../supervisor/cluster-keys.js';
-import { configuredRecipe, loadRecipe } from '../../recipes/registry.js';
+import { clusterRecipe, loadRecipe } from '../../recipes/registry.js';
 import { createSecretStore } from '../../secrets/factory.js';
 import type { PilotfishConfig } from '../../supervisor/config.js';
 
@@ -56,7 +56,7 @@ export async function readClusterStatus(configPath: string): Promise<ClusterStat
   const coordinator = await createCoordinator(config.coordinator, { cluster: config.cluster, logger: silentLogger() });
   try {
     const [members, backup] = await Promise.all([coordinator.listMembers(), readKey(coordinator, LATEST_BACKUP)]);
-    const chosen = configuredRecipe(config.recipe);
+    const chosen = clusterRecipe(config.recipe, members);
     // Only recipes whose members report more than the store holds are asked (the directory recipe).
     const followsBackups = chosen ? Boolean((await loadRecipe(chosen.name)).tools(chosen.config).backupsFromPrimary) : false;
     const token = followsBackups ? await readStatusToken(config) : undefined;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { PilotfishError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
-import { configuredRecipe, loadRecipe } from '../../recipes/registry.js';
+import { clusterRecipe, loadRecipe, type RecipeConfigs } from '../../recipes/registry.js';
+import type { MemberRecord } from '../../coordination/coordinator.js';
 import { loadPilotfishConfig } from '../../supervisor/config.js';
 import { createCoordinator } from '../../coordination/factory.js';
 import { bestCandidate } from '../../supervisor/ha/candidates.js';
@@ -22,15 +23,12 @@ export function registerSwitchoverCommand(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the new primary', '30')
     .action(async (options: { config: string; to?: string; timeout: string }) => {
       const config = await loadPilotfishConfig(options.config);
-      const chosen = configuredRecipe(config.recipe);
-      if (!chosen) throw new PilotfishError('CONFIG_INVALID', `${options.config}: recipe is missing; switchover needs the cluster's recipe section (e.g. recipe.mysql) to order positions`);
-      const tools = (await loadRecipe(chosen.name)).tools(chosen.config);
       const coordinator = await createCoordinator(config.coordinator, { cluster: config.cluster, logger: silentLogger() });
       try {
         const leader = await coordinator.getLeader();
         if (!leader) throw new PilotfishError('RECIPE_FAILED', `cluster ${config.cluster} has no primary to switch over from`);
         const replicas = (await coordinator.listMembers()).filter((m) => m.role === 'replica' && m.healthy && !m.tags.includes('nofailover'));
-        const to = options.to ?? bestCandidate(replicas, tools.comparePositions)?.name;
+        const to = options.to ?? (await mostAdvanced(config.recipe, replicas));
         if (!to || !replicas.some((m) => m.name === to)) {
           const names = replicas.map((m) => m.name).join(', ') || 'none';
           throw new PilotfishError('RECIPE_FAILED', `--to: ${options.to ?? '(automatic)'} is not a healthy replica; healthy replicas: ${names}`);
@@ -52,4 +50,14 @@ export function registerSwitchoverCommand(program: Command): void {
         await coordinator.close();
       }
     });
+}
+
+/** The replica the HA loop would rank first, by the cluster's recipe's order of positions. */
+async function mostAdvanced(configs: RecipeConfigs | undefined, replicas: MemberRecord[]): Promise<string | undefined> {
+  const recipe = clusterRecipe(configs, replicas);
+  if (!recipe) {
+    throw new PilotfishError('CONFIG_INVALID', 'switchover: neither the configuration nor the members name the recipe, so replicas cannot be ranked; name the target with --to');
+  }
+  const tools = (await loadRecipe(recipe.name)).tools(recipe.config);
+  return bestCandidate(replicas, tools.comparePositions)?.name;
 }

@@ -300,6 +300,7 @@ export class HaLoop {
       version: this.self.version,
       tags: this.self.tags,
       priority: this.self.priority,
+      recipe: this.recipe.name,
     };
     await this.coordinator.putMember(record);
     const tags = this.state.role === 'primary' || this.state.role === 'replica' ? [this.state.role] : [];
