@@ -2,13 +2,19 @@
  * Directory recipe benchmark: `pilotfish up directory --members 2` over the fixture writer
  * (numbered, fsynced lines with their write time in several files), then ROUNDS (default 10)
  * rounds of: wait for a backup taken in this round, SIGKILL the primary's supervisor and its
- * application together, and time until the other member runs the application again (`up` restarts
- * the killed supervisor, which comes back as a standby). Per round it measures
+ * application together, and time until a member runs the application again. `up` restarts the
+ * killed supervisor at once, so after the lease expired either member may win it: the standby
+ * (restoring the newest backup first), or the restarted member on its own copy, which holds
+ * everything its application wrote. Per round it measures
  *
- * - takeover: kill → `/primary` answers 200 on the other member;
+ * - takeover: kill → `/primary` answers 200 on a member;
  * - loss window (RPO): the write time of the newest line the killed application wrote minus that
  *   of the newest of those lines the new primary has;
  * - lines of the last backup completed before the kill that the new primary lacks (must be 0).
+ *
+ * The kill falls at a random moment of the backup cycle; `MAX_DELAY_MS` (default 5000) is the
+ * members' `recipe.directory.maxDelay`, the bound on the loss window under constant change (plus
+ * the time one backup takes).
  *
  * PILOTFISH_BENCH_KEEP=1 keeps the state directory and its logs. Prints one final JSON line.
  */
@@ -24,6 +30,8 @@ import { silentLogger } from '../common/logger.js';
 import type { LocalLayout } from '../supervisor/local/local-layout.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
+/** `recipe.directory.maxDelay`: under the writer's constant change, a backup at least this often. */
+const MAX_DELAY_MS = Number(process.env.MAX_DELAY_MS ?? 5000);
 const BIN = fileURLToPath(new URL('../bin/pilotfish.js', import.meta.url));
 const WRITER = fileURLToPath(new URL('../../test/fixtures/apps/append-writer.mjs', import.meta.url));
 
@@ -63,7 +71,13 @@ const newest = (all: Map<string, { atMs: number }[]>) => Math.max(0, ...[...all.
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pf-bench-dir-'));
-  const env = { ...process.env, PILOTFISH_HA__LOOP_WAIT: '500ms', PILOTFISH_COORDINATOR__ETCD__TTL: '5s', WRITER_INTERVAL_MS: '10' };
+  const env = {
+    ...process.env,
+    PILOTFISH_HA__LOOP_WAIT: '500ms',
+    PILOTFISH_COORDINATOR__ETCD__TTL: '5s',
+    PILOTFISH_RECIPE__DIRECTORY__MAX_DELAY: `${MAX_DELAY_MS}ms`,
+    WRITER_INTERVAL_MS: '10',
+  };
   const up: ResultPromise = execa(process.execPath, [BIN, 'up', 'directory', '--members', '2', '--dir', dir, '--command', `${process.execPath} ${WRITER}`], {
     env,
     reject: false,
@@ -73,6 +87,7 @@ async function main(): Promise<void> {
   const takeovers: number[] = [];
   const rpos: number[] = [];
   let lostBeforeLastBackup = 0;
+  let byStandby = 0;
   try {
     const layout = (await until('up.json', async () => existsSync(join(dir, 'up.json')) && (JSON.parse(readFileSync(join(dir, 'up.json'), 'utf8')) as LocalLayout), 30_000))!;
     const token = () => readFileSync(join(dir, 'secrets', 'status-token'), 'utf8').trim();
@@ -117,6 +132,8 @@ async function main(): Promise<void> {
         60_000,
       );
       if (!ready) break;
+      // The kill falls anywhere in the backup cycle, not just after a backup.
+      await sleep(Math.floor(Math.random() * MAX_DELAY_MS));
       const { pid: appPid } = (await status(from)).recipe;
       const supPid = supervisorPid(from);
       const lastBackup = (await catalog.latest())!;
@@ -128,16 +145,18 @@ async function main(): Promise<void> {
           // already gone
         }
       }
-      const next = await until('the standby running the application', async () => ((await primary()) === to ? to : null), 60_000);
+      // What the killed application had written, read before anything can run on that copy again.
+      const written = lines(join(dir, 'members', from, 'data'));
+      const next = await until('a member running the application', primary, 60_000);
       if (!next) break;
       const takeoverMs = Date.now() - killedAt;
+      if (next === to) byStandby++;
 
-      const written = lines(join(dir, 'members', from, 'data'));
       const check = mkdtempSync(join(dir, 'check-'));
       await restoreBackup({ store, prefix: '', cluster: 'local', id: lastBackup.id, targetDir: join(check, 'data'), logger: silentLogger() });
       const backedUp = lines(join(check, 'data'));
       rmSync(check, { recursive: true, force: true });
-      const now = lines(join(dir, 'members', to, 'data'));
+      const now = lines(join(dir, 'members', next, 'data'));
       let lost = 0;
       for (const [file, entries] of backedUp) {
         const have = new Set((now.get(file) ?? []).map((l) => l.text));
@@ -148,7 +167,7 @@ async function main(): Promise<void> {
       const rpoMs = Math.max(0, newest(written) - newest(kept));
       takeovers.push(takeoverMs);
       rpos.push(rpoMs);
-      log(`round ${round}: ${from} → ${to}: takeover ${takeoverMs} ms, loss window ${rpoMs} ms, lost lines of the last backup ${lost}`);
+      log(`round ${round}: ${from} → ${next}: takeover ${takeoverMs} ms, loss window ${rpoMs} ms, lost lines of the last backup ${lost}`);
     }
   } finally {
     up.kill('SIGTERM');
@@ -164,6 +183,8 @@ async function main(): Promise<void> {
       takeover_ms_p50: percentile(takeovers, 50),
       takeover_ms_p99: percentile(takeovers, 99),
       lost_before_last_backup: lostBeforeLastBackup,
+      taken_over_by_standby: byStandby,
+      max_delay_ms: MAX_DELAY_MS,
     })}\n`,
   );
   if (takeovers.length < ROUNDS || lostBeforeLastBackup > 0) process.exitCode = 1;

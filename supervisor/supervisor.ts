@@ -5,7 +5,7 @@ import type { Logger } from '../common/logger.js';
 import type { RecipeModule } from '../recipes/recipe.js';
 import { configuredRecipe } from '../recipes/registry.js';
 import { BackupScheduler } from './backups/backup-scheduler.js';
-import { restoreFrom, type BackupTarget } from './backups/backup-runner.js';
+import { newestInStore, restoreFrom, type BackupTarget } from './backups/backup-runner.js';
 import { prepareData } from './bootstrap.js';
 import type { PilotfishConfig } from './config.js';
 import { createCoordinator } from '../coordination/factory.js';
@@ -105,6 +105,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, module: Recip
     },
     processFence: processWatchdog,
     restoreBackup: (id) => restoreFrom(target, id, recipe),
+    newestBackup: () => newestInStore(target, recipe),
     logger: logger.child({ component: 'ha' }),
   });
   const statusPort = Number(status.url.split(':').pop());

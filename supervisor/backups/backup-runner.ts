@@ -20,10 +20,19 @@ export interface BackupTarget {
 }
 
 /**
- * Takes one backup of `recipe` through the streaming pipeline (the manifest lands last), then
- * applies retention (which never deletes the newest backup). Returns what `backups/latest` gets.
+ * Takes one backup of `recipe` through the pipeline (the manifest lands last), calls `recorded`
+ * with what `backups/latest` gets as soon as the manifest is in the store, then applies retention
+ * (which never deletes the newest backup) and, for snapshots, prunes unreferenced chunks. The
+ * cluster learns of a backup before the housekeeping runs: a member that takes over in between
+ * must already start on it.
  */
-export async function takeBackup(target: BackupTarget, recipe: Recipe, member: string, signal: AbortSignal): Promise<LatestBackup> {
+export async function takeBackup(
+  target: BackupTarget,
+  recipe: Recipe,
+  member: string,
+  signal: AbortSignal,
+  recorded: (latest: LatestBackup) => Promise<void> = async () => undefined,
+): Promise<LatestBackup> {
   const started = Date.now();
   const manifest = await createBackup({
     store: target.store,
@@ -45,6 +54,7 @@ export async function takeBackup(target: BackupTarget, recipe: Recipe, member: s
     ...(manifest.dedupBytes !== undefined ? { dedupBytes: manifest.dedupBytes } : {}),
     durationMs: Date.now() - started,
   };
+  await recorded(latest);
   const { retention } = target.config;
   await applyRetention({
     store: target.store,
@@ -82,4 +92,10 @@ export function restoreFrom(target: BackupTarget, id: string, recipe: Pick<Recip
     });
     return { position: recipe.backupPosition(result.manifest), previousDir: result.previousDir };
   };
+}
+
+/** The newest backup in the store itself (the catalog), which `backups/latest` may not name yet. */
+export async function newestInStore(target: BackupTarget, recipe: Pick<Recipe, 'backupPosition'>): Promise<{ id: string; position: string } | null> {
+  const manifest = await new Catalog(target.store, target.prefix, target.cluster, target.logger).latest();
+  return manifest ? { id: manifest.id, position: recipe.backupPosition(manifest) } : null;
 }

@@ -111,9 +111,10 @@ export class BackupScheduler {
     this.abort = new AbortController();
     this.logger.info({ reason }, 'taking a backup');
     try {
-      const latest = await takeBackup(this.target, this.recipe, this.member, this.abort.signal);
-      await writeKey(this.coordinator, LATEST_BACKUP, latest);
-      this.recipe.backupTaken?.(latest);
+      const latest = await takeBackup(this.target, this.recipe, this.member, this.abort.signal, async (recorded) => {
+        await writeKey(this.coordinator, LATEST_BACKUP, recorded);
+        this.recipe.backupTaken?.(recorded);
+      });
       this.stats.lastSuccess = latest;
       this.stats.lastError = null;
       this.stats.failures = 0;

@@ -46,6 +46,8 @@ export interface HaLoopDeps {
   processFence: ProcessFence;
   /** A restore function for backup `id`, for recipes whose members follow the backups (`Recipe.catchUp`). */
   restoreBackup?: (id: string) => RestoreFn;
+  /** The newest backup in the object store itself, which `backups/latest` may not name yet. */
+  newestBackup?: () => Promise<{ id: string; position: string } | null>;
   logger: Logger;
   /** Re-bootstrap attempts in a row before needing an operator; {@link REBOOTSTRAP_LIMIT} when omitted. */
   rebootstrapLimit?: number;
@@ -75,6 +77,7 @@ export class HaLoop {
   private readonly rebootstrapLimit: number;
   private readonly fencing: LeaseFencing;
   private readonly restoreBackup: ((id: string) => RestoreFn) | undefined;
+  private readonly newestBackup: (() => Promise<{ id: string; position: string } | null>) | undefined;
 
   constructor(deps: HaLoopDeps) {
     ({
@@ -89,6 +92,7 @@ export class HaLoop {
     } = deps);
     this.rebootstrapLimit = deps.rebootstrapLimit ?? REBOOTSTRAP_LIMIT;
     this.restoreBackup = deps.restoreBackup;
+    this.newestBackup = deps.newestBackup;
     this.fencing = new LeaseFencing(deps.recipe, deps.state, deps.processFence, deps.timings, deps.logger);
   }
 
@@ -119,12 +123,19 @@ export class HaLoop {
 
   /**
    * A member that does not run the application brings its copy to the latest backup, for recipes
-   * whose replicas follow the backups. Returns what it did, for the cycle's log line.
+   * whose replicas follow the backups. Before it takes the lease (`fromStore`) it also asks the
+   * object store: a primary that died after its last manifest landed but before `backups/latest`
+   * named it left a backup the new primary must start on. Returns what it did, for the log line.
    */
-  private async catchUp(snapshot: ClusterSnapshot): Promise<string> {
-    const latest = snapshot.latestBackup;
+  private async catchUp(snapshot: ClusterSnapshot, fromStore = false): Promise<string> {
+    if (!this.recipe.catchUp || !this.restoreBackup || this.state.holdsLease) return '';
+    let latest = snapshot.latestBackup;
+    if (fromStore && this.newestBackup) {
+      const stored = await this.newestBackup();
+      if (stored && (!latest || (this.recipe.comparePositions(stored.position, latest.position) ?? 0) > 0)) latest = { ...stored, at: '' };
+    }
     const position = this.state.health?.position ?? '';
-    if (!this.recipe.catchUp || !this.restoreBackup || !latest || this.state.holdsLease) return '';
+    if (!latest) return '';
     if ((this.recipe.comparePositions(latest.position, position) ?? 0) <= 0) return '';
     await this.recipe.catchUp(latest, this.restoreBackup(latest.id));
     this.state.health = await this.recipe.health();
@@ -240,7 +251,7 @@ export class HaLoop {
           since: new Date().toISOString(),
         };
         // The newest backup first: a member that follows the backups starts the application on it.
-        const caughtUp = await this.catchUp(snapshot);
+        const caughtUp = await this.catchUp(snapshot, true);
         const startedMs = Date.now();
         if (!(await this.coordinator.tryAcquireLeader(record))) return `${decision.reason}${caughtUp}; lost the race`;
         this.state.lastRenewOkAtMs = startedMs;
