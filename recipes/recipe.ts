@@ -245,4 +245,19 @@ export interface LocalRecipe {
   section(member: LocalMember, options: Readonly<Record<string, unknown>>): Record<string, unknown>;
   /** Lines `up` prints once a primary is in place. */
   connectionLines(primary: LocalMember, others: readonly LocalMember[], secret: (name: string) => string): string[];
+  /** `up <name> --scheduler`: the job file that runs the members on pilotfish's own scheduler. */
+  readonly schedulerJob?: LocalSchedulerJob;
+}
+
+/** A recipe's job for the local scheduler; its meta block takes the values `up` sets. */
+export interface LocalSchedulerJob {
+  /** Absolute path of the HCL job file. */
+  readonly file: string;
+  readonly jobId: string;
+  /** Members the job runs (its group count). */
+  readonly members: number;
+  /** The meta key naming the first member's application port (the others use the next ones). */
+  readonly portMetaKey: string;
+  /** The recipe section every member shares; the job supplies the per-member values. */
+  templateSection(options: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }

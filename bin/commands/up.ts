@@ -34,7 +34,7 @@ export function registerUpCommand(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for a primary', '180')
     .option('--replication-mode <mode>', 'mysql: async or semisync (zero loss)', 'async')
     .option('--command <app and args>', "directory: the application to run over each member's directory, e.g. 'python3 -m http.server'")
-    .option('--scheduler', "mysql: run the members as a job of pilotfish's scheduler (a local server and agents)")
+    .option('--scheduler', "run the members as the recipe's job on pilotfish's scheduler (a local server and agents; mysql)")
     .option('--nodes <n>', 'with --scheduler: number of agents, racks r1-r3 in turn', '3')
     .action(async (recipe: string, options: UpOptions) => {
       const module = await loadRecipe(recipe);
@@ -48,10 +48,7 @@ export function registerUpCommand(program: Command): void {
       }
       const dir = resolve(options.dir);
       const logger = createLogger({ level: process.env.PILOTFISH_LOG_LEVEL ?? 'warn', base: { component: 'up' } });
-      if (options.scheduler) {
-        if (recipe !== 'mysql') throw new PilotfishError('CONFIG_INVALID', `--scheduler: only the mysql job is defined for the local scheduler (compose/scheduler/mysql.hcl)`);
-        return upWithScheduler(dir, options, module.local, logger);
-      }
+      if (options.scheduler) return upWithScheduler(dir, options, recipe, module.local, logger);
       const choice = { name: recipe, local: module.local, options: recipeOptions(options) };
       const layout = await loadOrCreateLayout(dir, count, freeLoopbackPort, choice);
       ensureSecrets(dir, localSecrets(module.local));
@@ -134,22 +131,24 @@ function printConnections(
 }
 
 /**
- * `up mysql --scheduler`: etcd (as `up` runs it), then a local scheduler server and agents, then
- * the MySQL job with three members (the job file fixes the count; a member per rack). Ctrl-C (or
- * the end of the parent) stops the job (every supervisor shuts down cleanly), the agents, the
- * server, then etcd.
+ * `up <recipe> --scheduler`: etcd (as `up` runs it), then a local scheduler server and agents, then
+ * the recipe's job (`compose/scheduler/mysql.hcl` for MySQL: three members, one per rack; the job
+ * file fixes the count). Ctrl-C (or the end of the parent) stops the job (every supervisor shuts
+ * down cleanly), the agents, the server, then etcd.
  */
-async function upWithScheduler(dir: string, options: UpOptions, local: LocalRecipe, logger: ReturnType<typeof createLogger>): Promise<void> {
+async function upWithScheduler(dir: string, options: UpOptions, recipe: string, local: LocalRecipe, logger: ReturnType<typeof createLogger>): Promise<void> {
+  const job = local.schedulerJob;
+  if (!job) throw new PilotfishError('CONFIG_INVALID', `--scheduler: the ${recipe} recipe has no job for the local scheduler; run it without --scheduler`);
   const nodes = Number(options.nodes);
   if (!Number.isInteger(nodes) || nodes < 3 || nodes > 9) {
     throw new PilotfishError('CONFIG_INVALID', `--nodes: must be a whole number from 3 to 9 (got ${options.nodes}); the job places one member per rack r1-r3`);
   }
-  const choice = { name: 'mysql', local, options: recipeOptions(options) };
+  const choice = { name: recipe, local, options: recipeOptions(options) };
   const layout = await loadOrCreateLayout(dir, 0, freeLoopbackPort, choice);
-  const sched = await ensureSchedulerLayout(layout, 3);
+  const sched = await ensureSchedulerLayout(layout, job.members);
   ensureSecrets(dir, localSecrets(local));
   const files = writeLocalConfigs({ ...layout, members: [] }, {}, choice);
-  const template = writeMemberTemplate(layout, files.cluster, { replicationMode: options.replicationMode });
+  const template = writeMemberTemplate(layout, files.cluster, recipe, job.templateSection(choice.options));
   const etcd = new LocalCluster({ ...layout, members: [] }, [], logger);
   const scheduler = new LocalScheduler(layout, sched, nodes, logger);
   const stopped = stopRequest();
@@ -157,18 +156,18 @@ async function upWithScheduler(dir: string, options: UpOptions, local: LocalReci
   try {
     await etcd.start();
     await scheduler.start();
-    await scheduler.runMysqlJob(template, sched);
-    say(`job mysql submitted; scheduler API http://${scheduler.address} (token in ${dir}/secrets/scheduler-token)`);
+    await scheduler.runJob(job, template, sched);
+    say(`job ${job.jobId} submitted; scheduler API http://${scheduler.address} (token in ${dir}/secrets/scheduler-token)`);
     const primary = await Promise.race([waitForPrimary(files.cluster, Number(options.timeout) * 1000), stopped.then(() => null)]);
-    const members = [0, 1, 2].map((i) => ({ name: `db-${i + 1}`, port: sched.mysqlPortBase + i, statusPort: 0, serverId: i + 1 }));
+    const members = Array.from({ length: job.members }, (_, i) => ({ name: `${local.memberPrefix}-${i + 1}`, port: sched.appPortBase + i, statusPort: 0, serverId: i + 1 }));
     // A new run registers the job again: each new allocation resumes the data of the last stopped
     // allocation of its name (sticky/migrate ephemeral disk), on the same node.
     printConnections(dir, primary, { ...layout, members }, local, files.cluster, 'Ctrl-C stops the cluster; a new run resumes every member with its data.');
     const reason = await stopped;
-    say(`${reason}: stopping the job (each member shuts its database down cleanly), the agents, the server, then etcd`);
+    say(`${reason}: stopping the job (each member stops its application cleanly), the agents, the server, then etcd`);
   } finally {
     // Also when starting failed: nothing this command started may outlive it.
-    await scheduler.stop();
+    await scheduler.stop(job.jobId);
     await etcd.stop();
     say('stopped');
   }

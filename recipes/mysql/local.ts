@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LocalRecipe } from '../recipe.js';
 
 /** `pilotfish up mysql`: MariaDB members with a small buffer pool, every role's password generated. */
@@ -12,6 +13,13 @@ export const mysqlLocal: LocalRecipe = {
     bufferPool: '64M',
     ...(options.replicationMode ? { replicationMode: options.replicationMode } : {}),
   }),
+  schedulerJob: {
+    file: fileURLToPath(new URL('../../../compose/scheduler/mysql.hcl', import.meta.url)),
+    jobId: 'mysql',
+    members: 3,
+    portMetaKey: 'mysql_port_base',
+    templateSection: (options) => ({ bufferPool: '64M', ...(options.replicationMode ? { replicationMode: options.replicationMode } : {}) }),
+  },
   connectionLines: (primary, others, secret) => {
     const password = secret('app-password');
     return [

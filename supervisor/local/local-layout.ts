@@ -43,7 +43,8 @@ export async function loadOrCreateLayout(
     ? (JSON.parse(readFileSync(file, 'utf8')) as LocalLayout)
     : { dir, cluster: 'local', recipe: recipe.name, etcd: { clientPort: await freePort(), peerPort: await freePort() }, members: [] };
   layout.dir = dir;
-  layout.recipe ??= 'mysql';
+  // `up.json` from before it named its recipe: the member names tell.
+  layout.recipe ??= layout.members.every((m) => m.name.startsWith(`${recipe.local.memberPrefix}-`)) ? recipe.name : 'another recipe';
   if (layout.recipe !== recipe.name) {
     throw new PilotfishError('CONFIG_INVALID', `--dir: ${dir} holds a local ${layout.recipe} cluster; use another --dir for ${recipe.name}`);
   }

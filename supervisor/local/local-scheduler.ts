@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -11,25 +10,30 @@ import type { ChildKeeper } from '../../process/keeper.js';
 import { freeLoopbackPort, freeLoopbackPortRange } from './free-port.js';
 import { keeper, PILOTFISH_BIN } from './local-cluster.js';
 import { setJobMeta } from './job-meta.js';
+import type { LocalSchedulerJob } from '../../recipes/recipe.js';
 import type { LocalLayout } from './local-layout.js';
-
-/** The MySQL job `up --scheduler` submits (meta values are set for the local cluster). */
-export const MYSQL_JOB_FILE = fileURLToPath(new URL('../../../compose/scheduler/mysql.hcl', import.meta.url));
 
 /** Ports of the local scheduler, kept in `up.json` next to etcd's. */
 export interface LocalSchedulerLayout {
   serverPort: number;
-  /** db-1's MariaDB port; db-2 and db-3 use the next ones (the job derives them from the alloc index). */
-  mysqlPortBase: number;
+  /** The first member's application port; the others use the next ones (the job derives them from the alloc index). */
+  appPortBase: number;
   statusPortBase: number;
 }
 
 /** Adds the scheduler's ports to `up.json` on first use (consecutive ranges for the members). */
-export async function ensureSchedulerLayout(layout: LocalLayout & { scheduler?: LocalSchedulerLayout }, members: number): Promise<LocalSchedulerLayout> {
+export async function ensureSchedulerLayout(
+  layout: LocalLayout & { scheduler?: LocalSchedulerLayout & { mysqlPortBase?: number } },
+  members: number,
+): Promise<LocalSchedulerLayout> {
+  // State directories written before the port base had a recipe-neutral name.
+  if (layout.scheduler && layout.scheduler.appPortBase === undefined && layout.scheduler.mysqlPortBase !== undefined) {
+    layout.scheduler = { serverPort: layout.scheduler.serverPort, appPortBase: layout.scheduler.mysqlPortBase, statusPortBase: layout.scheduler.statusPortBase };
+  }
   if (!layout.scheduler) {
-    layout.scheduler = { serverPort: await freeLoopbackPort(), mysqlPortBase: await freeLoopbackPortRange(members), statusPortBase: 0 };
+    layout.scheduler = { serverPort: await freeLoopbackPort(), appPortBase: await freeLoopbackPortRange(members), statusPortBase: 0 };
     do layout.scheduler.statusPortBase = await freeLoopbackPortRange(members);
-    while (Math.abs(layout.scheduler.statusPortBase - layout.scheduler.mysqlPortBase) < members);
+    while (Math.abs(layout.scheduler.statusPortBase - layout.scheduler.appPortBase) < members);
     writeFileSync(join(layout.dir, 'up.json'), `${JSON.stringify({ ...layout, dir: undefined }, null, 2)}\n`);
   }
   return layout.scheduler;
@@ -102,25 +106,25 @@ export class LocalScheduler {
   }
 
   /**
-   * Registers `compose/scheduler/mysql.hcl` (or `jobFile`) pointed at this cluster: the CLI, the
-   * member configuration template and the port bases go into the job's meta.
+   * Registers the recipe's job file pointed at this cluster: the CLI, the member configuration
+   * template and the port bases go into the job's meta.
    */
-  async runMysqlJob(memberTemplate: string, sched: LocalSchedulerLayout, jobFile = MYSQL_JOB_FILE): Promise<void> {
-    const jobspec = setJobMeta(readFileSync(jobFile, 'utf8'), {
+  async runJob(job: LocalSchedulerJob, memberTemplate: string, sched: LocalSchedulerLayout): Promise<void> {
+    const jobspec = setJobMeta(readFileSync(job.file, 'utf8'), {
       pilotfish: `${process.execPath} ${PILOTFISH_BIN}`,
       config: memberTemplate,
-      mysql_port_base: String(sched.mysqlPortBase),
+      [job.portMetaKey]: String(sched.appPortBase),
       status_port_base: String(sched.statusPortBase),
       host: '127.0.0.1',
     });
-    await this.api.post('/v1/jobs', { jobspec, format: 'hcl', source: 'mysql.hcl' });
+    await this.api.post('/v1/jobs', { jobspec, format: 'hcl', source: basename(job.file) });
   }
 
   /**
-   * Stops the job (each supervisor gets SIGTERM: a primary hands over, MariaDB shuts down cleanly),
-   * waits until no allocation runs (at most `timeoutMs`), then stops the agents and the server.
+   * Stops the job (each supervisor gets SIGTERM: a primary hands over, its application stops
+   * cleanly), waits until no allocation runs (at most `timeoutMs`), then stops the agents and the server.
    */
-  async stop(jobId = 'mysql', timeoutMs = 180_000): Promise<void> {
+  async stop(jobId: string, timeoutMs = 180_000): Promise<void> {
     await this.api.delete(`/v1/job/${jobId}?namespace=default`).catch(() => undefined);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -138,10 +142,10 @@ export class LocalScheduler {
  * shares. The job supplies the rest per allocation through PILOTFISH_* overrides (name, ports,
  * server id, data directory inside the allocation).
  */
-export function writeMemberTemplate(layout: LocalLayout, clusterFile: string, mysql: Record<string, unknown>): string {
+export function writeMemberTemplate(layout: LocalLayout, clusterFile: string, recipe: string, section: Record<string, unknown>): string {
   const config = parse(readFileSync(clusterFile, 'utf8')) as Record<string, unknown>;
   const file = join(layout.dir, 'scheduler', 'member.yaml');
   mkdirSync(join(layout.dir, 'scheduler'), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `# written by pilotfish up --scheduler; per-member values come from the job\n${stringify({ ...config, recipe: { mysql: { bufferPool: '64M', ...mysql } } })}`);
+  writeFileSync(file, `# written by pilotfish up --scheduler; per-member values come from the job\n${stringify({ ...config, recipe: { [recipe]: section } })}`);
   return file;
 }

@@ -42,7 +42,7 @@ afterAll(() => {
 }, 60_000);
 
 interface Layout {
-  scheduler: { serverPort: number; mysqlPortBase: number; statusPortBase: number };
+  scheduler: { serverPort: number; appPortBase: number; statusPortBase: number };
 }
 
 describe('MySQL job on the local scheduler', () => {
@@ -72,7 +72,7 @@ describe('MySQL job on the local scheduler', () => {
       return null;
     };
     const connect = (i: number) =>
-      mysql.createConnection({ host: '127.0.0.1', port: layout.scheduler.mysqlPortBase + i, user: 'app', password, database: 'app', connectTimeout: 2000 });
+      mysql.createConnection({ host: '127.0.0.1', port: layout.scheduler.appPortBase + i, user: 'app', password, database: 'app', connectTimeout: 2000 });
 
     // every member running and replicating before the drain
     // waitFor wants a truthy value: wrap the index (db-1 is 0)

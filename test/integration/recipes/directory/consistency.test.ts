@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Catalog } from '../../../../backup/catalog.js';
 import { createBackup } from '../../../../backup/create-backup.js';
 import { FsObjectStore } from '../../../../backup/object-store/fs.js';
+import { restoreBackup } from '../../../../backup/restore.js';
 import { silentLogger } from '../../../../common/logger.js';
 import { directoryRecipeSchema } from '../../../../recipes/directory/config.js';
 import { TrackedSnapshotSource } from '../../../../recipes/directory/directory-recipe.js';
@@ -45,5 +46,26 @@ describe('directory recipe: consistent copies', () => {
     const manifest = await createBackup({ ...common, source });
     expect(manifest.rawBytes).toBeGreaterThanOrEqual(size);
     expect(manifest.format).toBe('chunks');
+  });
+
+  test('DirectoryBackup_preBackupCommand_runsFirstAndItsFailureFailsTheBackupWithoutManifest', async () => {
+    const path = join(work.path, 'hooked');
+    mkdirSync(path);
+    writeFileSync(join(path, 'db.txt'), 'rows');
+    const store = new FsObjectStore(join(work.path, 'hook-store'));
+    const common = { store, prefix: '', cluster: 'hooked', member: 'm', compressionLevel: 1, logger: silentLogger() };
+    // The quiesce step writes a marker into the directory: it must be in the backup.
+    const flush = directoryRecipeSchema.parse({ command: ['/bin/true'], path, preBackup: ['/bin/sh', '-c', 'echo flushed > "$PILOTFISH_DATA_DIR/flushed"'] });
+    const manifest = await createBackup({ ...common, source: new TrackedSnapshotSource(flush, undefined, silentLogger()) });
+    const target = join(work.path, 'hooked-restored');
+    await restoreBackup({ ...common, id: manifest.id, targetDir: target });
+    expect(readFileSync(join(target, 'flushed'), 'utf8')).toBe('flushed\n');
+
+    const failing = directoryRecipeSchema.parse({ command: ['/bin/true'], path, preBackup: ['/bin/sh', '-c', 'echo not now >&2; exit 4'] });
+    await expect(createBackup({ ...common, source: new TrackedSnapshotSource(failing, undefined, silentLogger()) })).rejects.toMatchObject({
+      code: 'BACKUP_FAILED',
+      message: expect.stringMatching(/recipe\.directory\.preBackup \(\/bin\/sh\) failed \(exit 4\): not now/),
+    });
+    expect((await new Catalog(store, '', 'hooked', silentLogger()).list()).map((m) => m.id)).toEqual([manifest.id]);
   });
 });
