@@ -22,7 +22,15 @@ export class ChangeTracker {
   /** Starts watching (recursive, inotify on Linux). Idempotent. */
   start(): void {
     if (this.watcher) return;
-    this.watcher = watch(this.path, { recursive: true }, () => this.changed());
+    try {
+      this.watcher = watch(this.path, { recursive: true }, () => this.changed());
+    } catch (err) {
+      // The directory is gone or unreadable: nothing to watch; a change is assumed, so the next
+      // backup attempt reports what is wrong with it.
+      this.logger.warn({ err: (err as Error).message, path: this.path }, 'cannot watch the directory; backing up on the schedule only');
+      this.changed();
+      return;
+    }
     this.watcher.on('error', (err) => {
       // The tree changed under the watcher (a directory replaced); count it as a change and re-arm.
       this.logger.debug({ err: err.message }, 'directory watch error; watching again');
