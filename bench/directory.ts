@@ -28,32 +28,13 @@ import { FsObjectStore } from '../backup/object-store/fs.js';
 import { restoreBackup } from '../backup/restore.js';
 import { silentLogger } from '../common/logger.js';
 import type { LocalLayout } from '../supervisor/local/local-layout.js';
+import { log, percentile, sleep, supervisorPid, until } from './support.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 /** `recipe.directory.maxDelay`: under the writer's constant change, a backup at least this often. */
 const MAX_DELAY_MS = Number(process.env.MAX_DELAY_MS ?? 5000);
 const BIN = fileURLToPath(new URL('../bin/pilotfish.js', import.meta.url));
 const WRITER = fileURLToPath(new URL('../../test/fixtures/apps/append-writer.mjs', import.meta.url));
-
-const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | null | false | undefined>, timeoutMs: number): Promise<T | null> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check().catch(() => null);
-    if (value) return value;
-    await sleep(25);
-  }
-  log(`gave up waiting for ${what}`);
-  return null;
-}
-
-const percentile = (values: number[], p: number) => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
-};
 
 /** Every line of the fixture's files in a data directory: `{ n, atMs }`, by file. */
 function lines(dataDir: string): Map<string, { text: string; atMs: number }[]> {
@@ -104,19 +85,6 @@ async function main(): Promise<void> {
       (await (await fetch(url(name, '/status'), { headers: { authorization: `Bearer ${token()}` }, signal: AbortSignal.timeout(1000) })).json()) as {
         recipe: { role: string; position: string; pid?: number };
       };
-    const supervisorPid = (name: string) => {
-      const needle = join(dir, 'members', name, 'pilotfish.yaml');
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-          const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-          if (cmdline.includes('supervise') && cmdline.includes(needle)) return Number(entry);
-        } catch {
-          // gone
-        }
-      }
-      return null;
-    };
     const store = new FsObjectStore(join(dir, 'backups'));
     const catalog = new Catalog(store, '', 'local', silentLogger());
 
@@ -135,7 +103,7 @@ async function main(): Promise<void> {
       // The kill falls anywhere in the backup cycle, not just after a backup.
       await sleep(Math.floor(Math.random() * MAX_DELAY_MS));
       const { pid: appPid } = (await status(from)).recipe;
-      const supPid = supervisorPid(from);
+      const supPid = supervisorPid(dir, from);
       const lastBackup = (await catalog.latest())!;
       const killedAt = Date.now();
       for (const pid of [supPid, appPid]) {
@@ -147,7 +115,7 @@ async function main(): Promise<void> {
       }
       // What the killed application had written, read before anything can run on that copy again.
       const written = lines(join(dir, 'members', from, 'data'));
-      const next = await until('a member running the application', primary, 60_000);
+      const next = await until('a member running the application', primary, 60_000, 25);
       if (!next) break;
       const takeoverMs = Date.now() - killedAt;
       if (next === to) byStandby++;

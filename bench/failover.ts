@@ -15,32 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { ClusterHandle, signal } from './failover/cluster-handle.js';
 import { Sampler, Writer } from './failover/writers.js';
+import { log, percentile, sleep, until } from './support.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const MODE = process.env.REPLICATION_MODE === 'semisync' ? 'semisync' : 'async';
 const BIN = fileURLToPath(new URL('../bin/pilotfish.js', import.meta.url));
 const FAULTS = ['kill-both', 'stop-supervisor', 'stop-both', 'kill-mysqld', 'sigterm', 'switchover'] as const;
 type Fault = (typeof FAULTS)[number];
-
-const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | null | false>, timeoutMs: number): Promise<T | null> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check().catch(() => null);
-    if (value) return value;
-    await sleep(100);
-  }
-  log(`gave up waiting for ${what}`);
-  return null;
-}
-
-const percentile = (values: number[], p: number) => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
-};
 
 async function injectFault(cluster: ClusterHandle, fault: Fault, primary: string, configFile: string): Promise<() => void> {
   const sup = cluster.supervisorPid(primary);

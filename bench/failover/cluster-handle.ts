@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { LocalLayout } from '../../supervisor/local/local-layout.js';
 import { readLocalSecret } from '../../supervisor/local/local-layout.js';
+import { supervisorPid } from '../support.js';
 
 /** What the benchmark needs to reach and hurt the members of a cluster started by `pilotfish up`. */
 export class ClusterHandle {
@@ -75,17 +76,7 @@ export class ClusterHandle {
 
   /** The supervisor process of a member (started by `pilotfish up`), found by its config path. */
   supervisorPid(name: string): number | null {
-    const needle = join(this.dir, 'members', name, 'pilotfish.yaml');
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-        if (cmdline.includes('supervise') && cmdline.includes(needle)) return Number(entry);
-      } catch {
-        // gone
-      }
-    }
-    return null;
+    return supervisorPid(this.dir, name);
   }
 }
 

@@ -21,7 +21,7 @@
  * It imports little beyond Node built-ins, so it starts in a few tens of milliseconds.
  */
 import { createInterface } from 'node:readline';
-import { processStartTime } from '../../common/process-start-time.js';
+import { processStartTime } from '../../common/process-identity.js';
 
 interface Armed {
   pid: number;

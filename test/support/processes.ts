@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Options, type ResultPromise, execa } from 'execa';
-import { processStartTime } from '../../common/process-start-time.js';
+import { processStartTime } from '../../common/process-identity.js';
 
 /**
  * Every process a test starts is recorded here by PID (one file per process in a directory shared
@@ -182,4 +182,16 @@ export function spawnTracked(
       killRecorded(pid);
     },
   };
+}
+
+/** Every process (but this one) whose command line contains `text`, e.g. a test's temporary directory. */
+export function processesMentioning(text: string): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return [];
+    try {
+      return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text) ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../../bin/commands/status.js';
 import { pilotfishBin } from '../../support/paths.js';
-import { killRecorded, spawnTracked } from '../../support/processes.js';
+import { killRecorded, processesMentioning, spawnTracked } from '../../support/processes.js';
 import { tempDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
 import { WRITER } from './cluster.js';
@@ -13,22 +13,8 @@ const tmp = tempDir('pf-up-dir-');
 const stateDir = join(tmp.path, 'state');
 const env = { ...process.env, PILOTFISH_HA__LOOP_WAIT: '500ms', WRITER_INTERVAL_MS: '20' };
 
-/** Processes whose command line names this test's directory (supervisors and etcd run in their own groups). */
-function ownProcesses(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(tmp.path)) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
-
 afterAll(() => {
-  for (const pid of ownProcesses()) killRecorded(pid);
+  for (const pid of processesMentioning(tmp.path)) killRecorded(pid);
   tmp.remove();
 });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../../bin/commands/status.js';
-import { processStartTime } from '../../../common/process-start-time.js';
+import { processStartTime } from '../../../common/process-identity.js';
 import { pilotfishBin } from '../../support/paths.js';
 import { forgetPid, isRunning, killRecorded, recordPid, spawnTracked } from '../../support/processes.js';
 import { tempDir } from '../../support/tmp.js';

@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../../bin/commands/status.js';
 import { pilotfishBin } from '../../support/paths.js';
-import { killRecorded, spawnTracked, type TrackedProcess } from '../../support/processes.js';
+import { killRecorded, processesMentioning, spawnTracked, type TrackedProcess } from '../../support/processes.js';
 import { tempDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -13,22 +13,8 @@ const tmp = tempDir('pf-up-');
 const stateDir = join(tmp.path, '.pilotfish');
 const env = { ...process.env, PILOTFISH_HA__LOOP_WAIT: '500ms' };
 
-/** Processes whose command line names this test's directory: supervisors, mariadbd and etcd run in their own groups. */
-function ownProcesses(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(tmp.path)) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
-
 afterAll(() => {
-  for (const pid of ownProcesses()) killRecorded(pid);
+  for (const pid of processesMentioning(tmp.path)) killRecorded(pid);
   tmp.remove();
 });
 
@@ -72,7 +58,7 @@ describe('pilotfish up mysql', () => {
     await first.proc.exited;
     console.log(`stopped ${Date.now() - t0} ms after SIGINT`);
     expect(first.proc.child.exitCode).toBe(0);
-    expect(ownProcesses()).toEqual([]);
+    expect(processesMentioning(tmp.path)).toEqual([]);
     for (const name of ['db-1', 'db-2', 'db-3']) {
       expect(readFileSync(join(stateDir, 'members', name, 'run', 'error.log'), 'utf8')).toMatch(/Shutdown complete/);
     }
@@ -87,6 +73,6 @@ describe('pilotfish up mysql', () => {
     await again.end();
     second.proc.signal('SIGTERM');
     await second.proc.exited;
-    expect(ownProcesses()).toEqual([]);
+    expect(processesMentioning(tmp.path)).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Allocation, Node } from '../../../scheduler/structs/index.js';
 import { pilotfishBin } from '../../support/paths.js';
-import { killRecorded, spawnTracked } from '../../support/processes.js';
+import { killRecorded, processesMentioning, spawnTracked } from '../../support/processes.js';
 import { tempDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -20,24 +20,12 @@ const tmp = tempDir('pf-sched-mysql-');
 const stateDir = join(tmp.path, 'state');
 const upLog = join(tmp.path, 'up.out');
 
-/** Every process whose command line names this test's directory (agents' tasks run in their own groups). */
-function ownProcesses(): number[] {
-  return readdirSync('/proc').flatMap((entry) => {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return [];
-    try {
-      return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(tmp.path) ? [Number(entry)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 let upPid: number | undefined;
 
 afterAll(() => {
   // `up` first: it would restart the processes it keeps
   if (upPid !== undefined) killRecorded(upPid);
-  for (const pid of ownProcesses()) killRecorded(pid);
+  for (const pid of processesMentioning(tmp.path)) killRecorded(pid);
   tmp.remove();
 }, 60_000);
 
@@ -193,7 +181,7 @@ describe('MySQL job on the local scheduler', () => {
     // Ctrl-C (SIGTERM here) stops everything cleanly
     process.kill(up.pid, 'SIGTERM');
     await waitFor('up stopped', () => readFileSync(upLog, 'utf8').includes('pilotfish up: stopped'), { timeoutMs: 120_000 });
-    await waitFor('no process left', () => ownProcesses().length === 0, { timeoutMs: 20_000 });
+    await waitFor('no process left', () => processesMentioning(tmp.path).length === 0, { timeoutMs: 20_000 });
 
     // A second `up` resumes every member with its own data: each new allocation takes over the
     // last stopped allocation of its name (same node), nothing is restored from a backup, and every
@@ -239,6 +227,6 @@ describe('MySQL job on the local scheduler', () => {
     console.log(`[figure] second up --scheduler: members resumed with every acknowledged write after ${Date.now() - t1} ms`);
     process.kill(again.pid, 'SIGTERM');
     await waitFor('second up stopped', () => readFileSync(upLog2, 'utf8').includes('pilotfish up: stopped'), { timeoutMs: 120_000 });
-    await waitFor('no process left after the second run', () => ownProcesses().length === 0, { timeoutMs: 20_000 });
+    await waitFor('no process left after the second run', () => processesMentioning(tmp.path).length === 0, { timeoutMs: 20_000 });
   }, 600_000);
 });

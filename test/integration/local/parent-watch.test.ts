@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processStartTime } from '../../../common/process-start-time.js';
+import { processStartTime } from '../../../common/process-identity.js';
 import { repoRoot } from '../../support/paths.js';
 import { isRunning, killRecorded, recordPid, spawnTracked, type TrackedProcess } from '../../support/processes.js';
 import { tempDir } from '../../support/tmp.js';
