@@ -139,10 +139,11 @@ describe('directory recipe', () => {
     const backedUpMax = Math.max(...[...backedUp.values()].flat().map((l) => Number(l.split(' ')[0])));
     const firstNew = Math.min(...[...now.values()].flat().map((l) => Number(l.split(' ')[0])).filter((n) => n > backedUpMax));
     expect(firstNew).toBe(backedUpMax + 1);
+    const since = (name: string) => cluster.logs(name).slice(logOffsets.get(name));
     for (const name of cluster.names) {
-      const since = cluster.logs(name).slice(logOffsets.get(name));
-      expect(since).not.toContain('started the cluster with an empty directory');
-      expect(since).toContain('no local data; restoring the latest backup');
+      // The standby may still be starting when the primary already runs.
+      await waitFor(`${name} restored the latest backup`, () => since(name).includes('no local data; restoring the latest backup'), { timeoutMs: 30_000 });
+      expect(since(name)).not.toContain('started the cluster with an empty directory');
     }
   });
 });
