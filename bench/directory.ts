@@ -57,9 +57,8 @@ async function main(): Promise<void> {
     PILOTFISH_HA__LOOP_WAIT: '500ms',
     PILOTFISH_COORDINATOR__ETCD__TTL: '5s',
     PILOTFISH_RECIPE__DIRECTORY__MAX_DELAY: `${MAX_DELAY_MS}ms`,
-    WRITER_INTERVAL_MS: '10',
   };
-  const up: ResultPromise = execa(process.execPath, [BIN, 'up', 'directory', '--members', '2', '--dir', dir, '--command', `${process.execPath} ${WRITER}`], {
+  const up: ResultPromise = execa(process.execPath, [BIN, 'up', 'directory', '--members', '2', '--dir', dir, '--command', `/usr/bin/env WRITER_INTERVAL_MS=10 ${process.execPath} ${WRITER}`], {
     env,
     reject: false,
     stdout: 'pipe',

@@ -10,6 +10,11 @@ export interface ChildSpec {
   file: string;
   args: readonly string[];
   env?: Record<string, string>;
+  /**
+   * When set, the child gets only these variables of this process's environment (plus `env`),
+   * not all of it: for programs that must not see the supervisor's credentials.
+   */
+  inheritEnv?: readonly string[];
   cwd?: string;
   /** Appends the child's stdout and stderr to this file; otherwise they are discarded. */
   outputFile?: string;
@@ -42,6 +47,15 @@ export interface Child {
   stop(graceMs: number): Promise<ChildExit>;
 }
 
+function pickEnv(names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+}
+
 /** Starts `spec` and returns its handle; throws PROCESS_FAILED when it cannot be started at all. */
 export function startChild(spec: ChildSpec, logger: Logger): Child {
   const fd = spec.outputFile ? openSync(spec.outputFile, 'a', 0o600) : undefined;
@@ -49,8 +63,8 @@ export function startChild(spec: ChildSpec, logger: Logger): Child {
   try {
     proc = execa(spec.file, [...spec.args], {
       cwd: spec.cwd,
-      env: spec.env,
-      extendEnv: true,
+      env: spec.inheritEnv ? { ...pickEnv(spec.inheritEnv), ...spec.env } : spec.env,
+      extendEnv: spec.inheritEnv === undefined,
       detached: true,
       // execa kills the child when this process exits normally; SIGKILL of the supervisor cannot be
       // caught, which is why the MySQL recipe also looks for a leftover server before it starts one.

@@ -16,6 +16,20 @@ import type { DirectoryRecipeConfig } from './config.js';
 const FENCE_GRACE_MS = 500;
 
 /**
+ * The only variables of the supervisor's environment the application sees (besides
+ * `recipe.directory.env` and `PILOTFISH_DATA_DIR`): the supervisor's holds credentials (object
+ * store, Vault, Consul, `PILOTFISH_SECRET_*`) that are none of the application's business.
+ */
+export const APPLICATION_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'] as const;
+
+/** The full environment of the `preBackup` command: the same as the application's. */
+function hookEnv(config: DirectoryRecipeConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of APPLICATION_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return { ...env, ...config.env, PILOTFISH_DATA_DIR: config.path };
+}
+
+/**
  * What the recipe remembers beside the directory (`<path>.pilotfish.json`, never inside it, so it
  * is neither backed up nor seen by the application):
  * - `position`: the backup the directory's content is, or descends from (a backup id; ids sort by time);
@@ -57,7 +71,7 @@ export class DirectoryRecipe implements Recipe {
     this.tracker = new ChangeTracker(config.path, { quietPeriodMs: config.quietPeriod, maxDelayMs: config.maxDelay }, logger);
     const [file, ...args] = config.command as [string, ...string[]];
     this.keeper = new ChildKeeper(
-      () => ({ name: 'application', file, args, env: { ...config.env, PILOTFISH_DATA_DIR: config.path } }),
+      () => ({ name: 'application', file, args, inheritEnv: APPLICATION_ENV, env: { ...config.env, PILOTFISH_DATA_DIR: config.path } }),
       {
         backoff: { initialMs: 500, maxMs: 15_000, jitter: 0.2 },
         stableAfterMs: 30_000,
@@ -311,7 +325,8 @@ export class TrackedSnapshotSource implements SnapshotSource {
         stdin: 'ignore',
         cancelSignal: signal,
         timeout: this.config.preBackupTimeout,
-        env: { ...this.config.env, PILOTFISH_DATA_DIR: this.config.path },
+        env: hookEnv(this.config),
+        extendEnv: false,
       });
       if (result.exitCode !== 0) {
         const tail = String(result.all ?? '').trim().split('\n').slice(-3).join(' | ');

@@ -89,7 +89,7 @@ export class DirectoryCluster {
     const m = this.member(name);
     const proc = spawnTracked(process.execPath, [pilotfishBin, 'supervise', '-c', m.config], {
       logFile: m.log,
-      env: { ...process.env, ...FAST_ENV, WRITER_INTERVAL_MS: '20', ...env },
+      env: { ...process.env, ...FAST_ENV, ...env },
     });
     this.supervisors.set(name, proc);
     return proc;

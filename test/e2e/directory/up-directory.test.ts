@@ -11,7 +11,7 @@ import { WRITER } from './cluster.js';
 
 const tmp = tempDir('pf-up-dir-');
 const stateDir = join(tmp.path, 'state');
-const env = { ...process.env, PILOTFISH_HA__LOOP_WAIT: '500ms', WRITER_INTERVAL_MS: '20' };
+const env = { ...process.env, PILOTFISH_HA__LOOP_WAIT: '500ms' };
 
 afterAll(() => {
   for (const pid of processesMentioning(tmp.path)) killRecorded(pid);
