@@ -34,9 +34,18 @@ export interface RestoreOptions {
    * a copied redo log). Runs in the scratch directory, so a failure leaves the target untouched.
    */
   prepare?: RestorePrepare;
+  /**
+   * Snapshots: treat the occupied target as a warm copy, so files whose size and mtime match are
+   * copied from it (and proven by their chunk ids) instead of downloaded. Needs `force`; the old
+   * target is still moved aside, never changed. Stream backups ignore it.
+   */
+  reuseTarget?: boolean;
+  /** Snapshots: chunk downloads at once; default 4. */
+  concurrency?: number;
   logger: Logger;
   signal?: AbortSignal;
   onProgress?: (progress: BackupProgress) => void;
+  /** Stream backups: paths of the unpacking tools. */
   tools?: ToolPaths;
 }
 

@@ -2,12 +2,9 @@ import { chmod, chown, lchown, lutimes, mkdir, mkdtemp, open, rm, symlink, utime
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { PilotfishError, describeError, isPilotfishError } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
 import { Catalog } from '../catalog.js';
-import type { BackupProgress, EncryptionKey } from '../create-backup.js';
 import type { Manifest } from '../manifest.js';
-import type { ObjectStore } from '../object-store/object-store.js';
-import type { RestorePrepare, RestoreResult } from '../restore.js';
+import type { RestoreOptions, RestoreResult } from '../restore.js';
 import { swapIntoPlace, targetState } from '../restore-target.js';
 import { getIndex, keysFor } from './index-object.js';
 import { chunkKey } from './layout.js';
@@ -17,31 +14,8 @@ import { type SnapshotKeys, chunkId, snapshotKeys } from './snapshot-keys.js';
 import { copyIfSame } from './warm-copy.js';
 import { loadZstd } from './zstd-wasm.js';
 
-export interface RestoreSnapshotOptions {
-  store: ObjectStore;
-  prefix: string;
-  cluster: string;
-  /** A snapshot's backup id, or `latest` (the cluster's newest backup, which must be a snapshot). */
-  id: string;
-  targetDir: string;
-  /** Restore over a non-empty target; the old directory is renamed aside, never deleted. */
-  force?: boolean;
-  /** Needed when the snapshot is encrypted. */
-  encryption?: EncryptionKey;
-  /** The recipe's step on the restored copy, run in the scratch directory before the rename. */
-  prepare?: RestorePrepare;
-  /**
-   * Treat the occupied target as a warm copy: files whose size and mtime match are copied from it
-   * (and proven by their chunk ids) instead of downloaded. Needs `force`; the old target is still
-   * moved aside, never changed.
-   */
-  reuseTarget?: boolean;
-  /** Chunk downloads at once; default 4. */
-  concurrency?: number;
-  logger: Logger;
-  signal?: AbortSignal;
-  onProgress?: (progress: BackupProgress) => void;
-}
+/** What `restoreSnapshot` takes: `restoreBackup`'s options; `id` may be `latest` only when the newest backup is a snapshot. */
+export type RestoreSnapshotOptions = Omit<RestoreOptions, 'tools'>;
 
 function refused(what: string): PilotfishError {
   return new PilotfishError('RESTORE_FAILED', `the snapshot holds ${what}; restore another backup`);
