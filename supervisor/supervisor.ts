@@ -140,8 +140,12 @@ export async function supervise(config: Readonly<PilotfishConfig>, module: Recip
     // A cycle stuck on an unresponsive server must not keep the lease and the member entry alive.
     const bounded = (p: Promise<void>, ms: number) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
     await bounded(loop.stop(), 10_000);
-    await bounded(backups.stop(), 10_000);
+    // Aborting a running backup can take seconds (its tool has to stop). A replica leaves the
+    // catalog meanwhile; a primary waits, since a backup tool's locks may hold up turning the
+    // server read-only. The session that holds the backup lock stays open until the backup ended.
+    const backupsStopped = bounded(backups.stop(), 10_000);
     const wasPrimary = state.holdsLease;
+    if (wasPrimary) await backupsStopped;
     // Refuse writes first, then hand the lease over at once: a replica may take over while this
     // server shuts down, and no write can be accepted here in between.
     // The process watchdog stays armed until the server confirmed it refuses writes, or is stopped.
@@ -156,6 +160,7 @@ export async function supervise(config: Readonly<PilotfishConfig>, module: Recip
     state.holdsLease = false;
     state.role = 'stopped';
     await Promise.allSettled([coordinator.releaseLeader(), coordinator.deleteMember(member.name), coordinator.deregisterService(member.name)]);
+    await backupsStopped;
     await coordinator.close();
     log.info({ wasPrimary }, 'lease released and member deregistered; stopping the database');
     await recipe.stop();
