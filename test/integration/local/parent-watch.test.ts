@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../../common/process-identity.js';
@@ -18,10 +18,11 @@ afterEach(async () => {
 async function shellWithWatcher(): Promise<{ shell: TrackedProcess; watcher: { pid: number; startTime: string }; output: () => string }> {
   const dir = tempDir('pf-pwatch-');
   cleanups.push(() => dir.remove());
+  // The watcher writes its lines to a file of its own: the shell's stdout may go with the shell.
   const logFile = join(dir.path, 'out.log');
-  const shell = spawnTracked('bash', ['-c', '"$NODE" "$FIXTURE" 200 & wait'], {
-    env: { ...process.env, NODE: process.execPath, FIXTURE: fixture },
-    logFile,
+  writeFileSync(logFile, '');
+  const shell = spawnTracked('bash', ['-c', '"$NODE" "$FIXTURE" 200 "$OUT" & wait'], {
+    env: { ...process.env, NODE: process.execPath, FIXTURE: fixture, OUT: logFile },
   });
   cleanups.push(() => shell.kill());
   const output = () => readFileSync(logFile, 'utf8');
