@@ -47,7 +47,8 @@ export interface Child {
   stop(graceMs: number): Promise<ChildExit>;
 }
 
-function pickEnv(names: readonly string[]): Record<string, string> {
+/** The variables of this process's environment named in `names` (those that are set). */
+export function pickEnv(names: readonly string[]): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of names) {
     const value = process.env[name];

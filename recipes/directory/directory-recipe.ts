@@ -7,6 +7,7 @@ import { backupIdTime } from '../../backup/layout.js';
 import { PilotfishError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { isSameProcessAlive, processStartTime, signalGroup } from '../../common/process-identity.js';
+import { pickEnv } from '../../process/child.js';
 import { ChildKeeper } from '../../process/keeper.js';
 import type { DataState, Recipe, RecipeDeps, RecipeHealth, RestoreFn, RestoredData } from '../recipe.js';
 import { ChangeTracker } from './change-tracker.js';
@@ -24,9 +25,12 @@ export const APPLICATION_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 
 
 /** The full environment of the `preBackup` command: the same as the application's. */
 function hookEnv(config: DirectoryRecipeConfig): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of APPLICATION_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
-  return { ...env, ...config.env, PILOTFISH_DATA_DIR: config.path };
+  return { ...pickEnv(APPLICATION_ENV), ...config.env, PILOTFISH_DATA_DIR: config.path };
+}
+
+/** Positions are backup ids, which sort by time; '' (no backup yet) comes first. */
+export function compareBackupIds(a: string, b: string): number {
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /**
@@ -279,7 +283,7 @@ export class DirectoryRecipe implements Recipe {
   }
 
   comparePositions(a: string, b: string): number {
-    return a === b ? 0 : a < b ? -1 : 1;
+    return compareBackupIds(a, b);
   }
 
   positionProgress(position: string): number {

@@ -1,6 +1,6 @@
 import type { RecipeModule } from '../recipe.js';
 import type { DirectoryRecipeConfig } from './config.js';
-import { DirectoryRecipe, TrackedSnapshotSource } from './directory-recipe.js';
+import { compareBackupIds, DirectoryRecipe, TrackedSnapshotSource } from './directory-recipe.js';
 import { directoryLocal } from './local.js';
 import { silentLogger } from '../../common/logger.js';
 import { PilotfishError } from '../../common/errors.js';
@@ -19,7 +19,7 @@ export const directoryRecipe: RecipeModule<DirectoryRecipeConfig> = {
     async verifyRestored() {
       return 'checksum and unpack ok';
     },
-    comparePositions: (a, b) => (a === b ? 0 : a < b ? -1 : 1),
+    comparePositions: compareBackupIds,
     backupsFromPrimary: true,
   }),
 };
